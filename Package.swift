@@ -1,0 +1,70 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Every target compiles in Swift 6 language mode (complete strict concurrency is its default).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "PulseBMS",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "BMSCore", targets: ["BMSCore"]),
+        .executable(name: "pulsebms-agent", targets: ["EdgeAgent"]),
+        .executable(name: "pulsebms-relay", targets: ["CloudRelay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - C libraries from Debian's -dev packages
+        .systemLibrary(
+            name: "CMosquitto", path: "Sources/CMosquitto", pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(
+            name: "CModbus", path: "Sources/CModbus", pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"])]),
+        .systemLibrary(
+            name: "CSocketCAN", path: "Sources/CSocketCAN", pkgConfig: "libsocketcan",
+            providers: [.apt(["libsocketcan-dev"])]),
+
+        // MARK: - Pure core shared by both programs
+        .target(name: "BMSCore", swiftSettings: strict),
+
+        // MARK: - Adapters shared by both programs
+        .target(
+            name: "PulseMQTT",
+            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"],
+            swiftSettings: strict),
+
+        // MARK: - Programs
+        .executableTarget(
+            name: "EdgeAgent",
+            dependencies: [
+                "BMSCore", "PulseMQTT", "CModbus", "CSocketCAN",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "CloudRelay",
+            dependencies: [
+                "BMSCore", "PulseMQTT",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["BMSCore"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "BMSCoreTests", dependencies: ["BMSCore", "TestSupport"],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["BMSCore", "PulseMQTT", "TestSupport"],
+            swiftSettings: strict),
+    ]
+)

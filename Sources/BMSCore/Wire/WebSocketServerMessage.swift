@@ -1,0 +1,297 @@
+/// A message the relay pushes on `/ws/{client_id}`.
+public enum WebSocketServerMessage: Codable, Sendable, Equatable {
+    case telemetry(LiveTelemetry)
+    case fleetStatus(FleetStatus)
+    case alert(Alert)
+
+    enum MessageType: String, WireEnum {
+        case telemetry
+        case fleetStatus = "fleet_status"
+        case alert
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        switch try container.decode(MessageType.self, forKey: .type) {
+        case .telemetry: self = .telemetry(try LiveTelemetry(from: decoder))
+        case .fleetStatus: self = .fleetStatus(try FleetStatus(from: decoder))
+        case .alert: self = .alert(try Alert(from: decoder))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .telemetry(let message):
+            try container.encode(MessageType.telemetry, forKey: .type)
+            try message.encode(to: encoder)
+        case .fleetStatus(let message):
+            try container.encode(MessageType.fleetStatus, forKey: .type)
+            try message.encode(to: encoder)
+        case .alert(let message):
+            try container.encode(MessageType.alert, forKey: .type)
+            try message.encode(to: encoder)
+        }
+    }
+}
+
+/// One telemetry sample as streamed to dashboards. Metrics left out by the subscription's filter are absent.
+public struct LiveTelemetry: Codable, Sendable, Equatable {
+    public var timestamp: Timestamp
+    public var siteID: String
+    public var deviceID: String
+    public var data: LiveTelemetryData
+    public var metadata: LiveTelemetryMetadata
+
+    public init(
+        timestamp: Timestamp, siteID: String, deviceID: String, data: LiveTelemetryData,
+        metadata: LiveTelemetryMetadata
+    ) {
+        self.timestamp = timestamp
+        self.siteID = siteID
+        self.deviceID = deviceID
+        self.data = data
+        self.metadata = metadata
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case timestamp
+        case siteID = "site_id"
+        case deviceID = "device_id"
+        case data, metadata
+    }
+}
+
+/// The values of a streamed sample.
+public struct LiveTelemetryData: Codable, Sendable, Equatable {
+    public var voltage: Double?
+    public var current: Double?
+    public var power: Double?
+    public var temperature: Double?
+    public var soc: Double?
+    public var soh: Double?
+    public var cellVoltages: [Double]?
+    public var cellTemperatures: [Double]?
+    public var alarmFlags: [String]
+
+    public init(
+        voltage: Double? = nil, current: Double? = nil, power: Double? = nil, temperature: Double? = nil,
+        soc: Double? = nil, soh: Double? = nil, cellVoltages: [Double]? = nil, cellTemperatures: [Double]? = nil,
+        alarmFlags: [String] = []
+    ) {
+        self.voltage = voltage
+        self.current = current
+        self.power = power
+        self.temperature = temperature
+        self.soc = soc
+        self.soh = soh
+        self.cellVoltages = cellVoltages
+        self.cellTemperatures = cellTemperatures
+        self.alarmFlags = alarmFlags
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case voltage, current, power, temperature, soc, soh
+        case cellVoltages = "cell_voltages"
+        case cellTemperatures = "cell_temperatures"
+        case alarmFlags = "alarm_flags"
+    }
+}
+
+/// Delivery facts of a streamed sample.
+public struct LiveTelemetryMetadata: Codable, Sendable, Equatable {
+    /// From the device's measurement time to the push, in ms.
+    public var latencyMilliseconds: Double
+    /// Fraction of the pack's recent reads that succeeded, 0–1.
+    public var dataQuality: Double
+    /// Samples for this client dropped by backpressure since the previous delivered one.
+    public var droppedMessages: Int?
+
+    public init(latencyMilliseconds: Double, dataQuality: Double, droppedMessages: Int? = nil) {
+        self.latencyMilliseconds = latencyMilliseconds
+        self.dataQuality = dataQuality
+        self.droppedMessages = droppedMessages
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case latencyMilliseconds = "latency_ms"
+        case dataQuality = "data_quality"
+        case droppedMessages = "dropped_messages"
+    }
+}
+
+/// The state of one site's fleet: pushed on the socket, published on `pulsebms/{site}/fleet/summary`, and
+/// served at `GET /api/v1/fleet/{site_id}`.
+public struct FleetStatus: Codable, Sendable, Equatable {
+    public var timestamp: Timestamp
+    public var siteID: String
+    public var summary: FleetSummary
+    public var devices: [FleetDeviceStatus]
+    /// Present while a power allocation is active.
+    public var optimization: OptimizationStatus?
+
+    public init(
+        timestamp: Timestamp, siteID: String, summary: FleetSummary, devices: [FleetDeviceStatus],
+        optimization: OptimizationStatus? = nil
+    ) {
+        self.timestamp = timestamp
+        self.siteID = siteID
+        self.summary = summary
+        self.devices = devices
+        self.optimization = optimization
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case timestamp
+        case siteID = "site_id"
+        case summary, devices, optimization
+    }
+}
+
+/// Site totals.
+public struct FleetSummary: Codable, Sendable, Equatable {
+    public var totalDevices: Int
+    public var onlineDevices: Int
+    /// Sum of nominal energy, kWh.
+    public var totalCapacity: Double
+    /// Sum of the energy the packs can deliver now, kWh.
+    public var availableCapacity: Double
+    /// Site power, W (> 0 discharging).
+    public var totalPower: Double
+    public var averageSoC: Double
+    public var averageSoH: Double
+    public var activeAlarms: Int
+
+    public init(
+        totalDevices: Int, onlineDevices: Int, totalCapacity: Double, availableCapacity: Double,
+        totalPower: Double, averageSoC: Double, averageSoH: Double, activeAlarms: Int
+    ) {
+        self.totalDevices = totalDevices
+        self.onlineDevices = onlineDevices
+        self.totalCapacity = totalCapacity
+        self.availableCapacity = availableCapacity
+        self.totalPower = totalPower
+        self.averageSoC = averageSoC
+        self.averageSoH = averageSoH
+        self.activeAlarms = activeAlarms
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case totalDevices = "total_devices"
+        case onlineDevices = "online_devices"
+        case totalCapacity = "total_capacity"
+        case availableCapacity = "available_capacity"
+        case totalPower = "total_power"
+        case averageSoC = "average_soc"
+        case averageSoH = "average_soh"
+        case activeAlarms = "active_alarms"
+    }
+}
+
+/// One pack in a fleet status. `soc` and `power` are absent for a pack never heard from.
+public struct FleetDeviceStatus: Codable, Sendable, Equatable {
+    public var deviceID: String
+    public var status: DeviceStatus
+    public var soc: Double?
+    public var power: Double?
+    public var alarmCount: Int
+
+    public init(deviceID: String, status: DeviceStatus, soc: Double? = nil, power: Double? = nil, alarmCount: Int) {
+        self.deviceID = deviceID
+        self.status = status
+        self.soc = soc
+        self.power = power
+        self.alarmCount = alarmCount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case deviceID = "device_id"
+        case status, soc, power
+        case alarmCount = "alarm_count"
+    }
+}
+
+/// The active power allocation policy.
+public struct OptimizationStatus: Codable, Sendable, Equatable {
+    public var activePolicy: String
+    public var performanceScore: Double
+    public var nextUpdate: Timestamp
+
+    public init(activePolicy: String, performanceScore: Double, nextUpdate: Timestamp) {
+        self.activePolicy = activePolicy
+        self.performanceScore = performanceScore
+        self.nextUpdate = nextUpdate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case activePolicy = "active_policy"
+        case performanceScore = "performance_score"
+        case nextUpdate = "next_update"
+    }
+}
+
+/// What an alert is about.
+public enum AlertCategory: String, WireEnum {
+    case voltage, temperature, current, soc, imbalance, communication, system
+}
+
+/// An alert: pushed on the socket, published on `pulsebms/{site}/fleet/alerts`, served at `GET /alerts`.
+public struct Alert: Codable, Sendable, Equatable {
+    public var timestamp: Timestamp
+    public var alertID: String
+    public var severity: Severity
+    public var category: AlertCategory
+    public var siteID: String
+    public var deviceID: String
+    public var title: String
+    public var message: String
+    public var data: JSONObject
+    public var actions: [AlertAction]
+
+    public init(
+        timestamp: Timestamp, alertID: String, severity: Severity, category: AlertCategory, siteID: String,
+        deviceID: String, title: String, message: String, data: JSONObject, actions: [AlertAction]
+    ) {
+        self.timestamp = timestamp
+        self.alertID = alertID
+        self.severity = severity
+        self.category = category
+        self.siteID = siteID
+        self.deviceID = deviceID
+        self.title = title
+        self.message = message
+        self.data = data
+        self.actions = actions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case timestamp
+        case alertID = "alert_id"
+        case severity, category
+        case siteID = "site_id"
+        case deviceID = "device_id"
+        case title, message, data, actions
+    }
+}
+
+/// Something an operator can do about an alert.
+public struct AlertAction: Codable, Sendable, Equatable {
+    public var actionID: String
+    public var label: String
+    public var parameters: JSONObject?
+
+    public init(actionID: String, label: String, parameters: JSONObject? = nil) {
+        self.actionID = actionID
+        self.label = label
+        self.parameters = parameters
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case actionID = "action_id"
+        case label, parameters
+    }
+}
