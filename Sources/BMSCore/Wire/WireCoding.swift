@@ -22,8 +22,13 @@ public enum WireCoding {
     public static func decode<Value: Decodable>(
         _ type: Value.Type, from data: some DataProtocol
     ) throws(WireDecodingError) -> Value {
+        try decode(type, from: try decodeTree(from: data))
+    }
+
+    /// Decodes any JSON document into a `JSONValue` tree, for validation.
+    public static func decodeTree(from data: some DataProtocol) throws(WireDecodingError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(type, from: Data(data))
+            return try JSONDecoder().decode(JSONValue.self, from: Data(data))
         } catch let error as DecodingError {
             throw WireDecodingError(error)
         } catch {
@@ -31,22 +36,17 @@ public enum WireCoding {
         }
     }
 
-    /// Decodes any JSON document into a `JSONValue` tree, for validation.
-    public static func decodeTree(from data: some DataProtocol) throws(WireDecodingError) -> JSONValue {
-        try decode(JSONValue.self, from: data)
-    }
-
-    /// Re-reads a `JSONValue` tree as a typed wire value.
+    /// Reads a `JSONValue` tree as a typed wire value.
     public static func decode<Value: Decodable>(
         _ type: Value.Type, from tree: JSONValue
     ) throws(WireDecodingError) -> Value {
-        let data: Data
         do {
-            data = try encode(tree)
+            return try JSONValueDecoder.decode(type, from: tree)
+        } catch let error as DecodingError {
+            throw WireDecodingError(error)
         } catch {
-            throw WireDecodingError(path: error.path, reason: error.reason)
+            throw WireDecodingError(path: "", reason: String(describing: error))
         }
-        return try decode(type, from: data)
     }
 }
 
