@@ -16,6 +16,11 @@ public struct TopicIdentifier: Sendable, Hashable, Comparable, CustomStringConve
         self.rawValue = rawValue
     }
 
+    /// Wraps a value already known to be valid (used by tests only).
+    init(uncheckedRawValue: String) {
+        self.rawValue = uncheckedRawValue
+    }
+
     /// Why `text` cannot be an id, or `nil` if it can.
     public static func problem(with text: String) -> String? {
         if text.isEmpty { return "must not be empty" }
