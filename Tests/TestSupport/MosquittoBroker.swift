@@ -11,11 +11,11 @@ import Foundation
 /// silently dropped messages; `user root` keeps it from switching to the `mosquitto` user when tests run as
 /// root, so it can write its persistence file in the test's directory.
 public final class MosquittoBroker: @unchecked Sendable {
-    // @unchecked: `process` is only touched by start/stop, which tests call from one task.
+    // @unchecked: `process` is only touched by start/stop/restart, which a test calls from one task.
     public let port: Int
     public let directory: TemporaryDirectory
     private let executable: String
-    private var process: Process?
+    private var process: ChildProcess?
 
     /// Starts a broker and returns once it accepts TCP connections.
     /// - Parameters:
@@ -42,6 +42,22 @@ public final class MosquittoBroker: @unchecked Sendable {
         throw lastError
     }
 
+    /// Starts a broker, runs `body` with it, and shuts the broker down afterwards, also when `body` throws.
+    public static func withRunning<Result>(
+        persistence: Bool = false, extraConfig: [String] = [],
+        _ body: (MosquittoBroker) async throws -> Result
+    ) async throws -> Result {
+        let broker = try await start(persistence: persistence, extraConfig: extraConfig)
+        do {
+            let result = try await body(broker)
+            await broker.shutdown()
+            return result
+        } catch {
+            await broker.shutdown()
+            throw error
+        }
+    }
+
     private init(port: Int, directory: TemporaryDirectory, executable: String) {
         self.port = port
         self.directory = directory
@@ -54,7 +70,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// The PID of the running broker.
-    public var pid: Int32? { process?.processIdentifier }
+    public var pid: Int32? { process?.pid }
 
     /// Stops the broker with SIGTERM and waits for it to exit (it saves its persistence file first).
     public func stop() async {
@@ -102,12 +118,8 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     private func launch() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-c", directory.file("mosquitto.conf").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            executable, ["-c", directory.file("mosquitto.conf").path], outputFile: directory.file("stderr.log").path)
         self.process = process
         // Wait for the listener: poll the port, with a deadline; give up early if the broker exits.
         let deadline = ContinuousClock.now + .seconds(10)
@@ -124,24 +136,8 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     private func terminate(signal: Int32) async {
-        guard let process, process.isRunning else {
-            self.process = nil
-            return
-        }
-        Glibc.kill(process.processIdentifier, signal)
-        // Process.waitUntilExit spins a run loop; wait off the cooperative pool instead.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
-        self.process = nil
+        await process?.terminate(signal: signal)
+        process = nil
     }
 
-    deinit {
-        if let process, process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-        }
-    }
 }
