@@ -1,0 +1,105 @@
+/// A value together with the time it was measured and whether it is still current.
+///
+/// A value whose read failed keeps its last measurement but is marked stale: it is never republished as
+/// fresh, and safety rules neither trip nor release on it.
+public struct Measured<Value: Sendable & Equatable>: Sendable, Equatable {
+    public var value: Value
+    public var measuredAt: Timestamp
+    public var isStale: Bool
+
+    public init(_ value: Value, at measuredAt: Timestamp, isStale: Bool = false) {
+        self.value = value
+        self.measuredAt = measuredAt
+        self.isStale = isStale
+    }
+
+    /// The value if it is fresh.
+    public var freshValue: Value? { isStale ? nil : value }
+
+    /// The same measurement marked stale.
+    public var markedStale: Measured { Measured(value, at: measuredAt, isStale: true) }
+}
+
+/// One reading of a pack from any source (SunSpec, register map, CAN), in SI units.
+///
+/// Sign convention (the spec's examples): current and power are positive while discharging and negative
+/// while charging.
+public struct PackSnapshot: Sendable, Equatable {
+    public var deviceID: String
+    /// When the read that produced this snapshot finished.
+    public var takenAt: Timestamp
+    /// Pack voltage, V.
+    public var voltage: Measured<Double>?
+    /// Pack current, A (> 0 discharging).
+    public var current: Measured<Double>?
+    /// Pack power, W (> 0 discharging).
+    public var power: Measured<Double>?
+    /// Pack temperature, °C.
+    public var temperature: Measured<Double>?
+    /// State of charge, %.
+    public var soc: Measured<Double>?
+    /// State of health, %.
+    public var soh: Measured<Double>?
+    /// Cell voltages, V; index 0 is cell 1.
+    public var cellVoltages: [Measured<Double>]
+    /// Cell or module temperatures, °C; index 0 is sensor 1.
+    public var cellTemperatures: [Measured<Double>]
+    /// Balancing flags per cell.
+    public var balancing: [Measured<Bool>]
+    /// Alarm flags the pack itself reports (its own BMS), by name.
+    public var packAlarmFlags: Measured<[String]>?
+    public var operationalState: Measured<OperationalState>?
+    /// Fraction of recent reads of this pack that succeeded, 0–1.
+    public var dataQuality: Double
+    /// Time since the last successful read of the pack, seconds (0 when this snapshot is fresh).
+    public var secondsSinceLastRead: Double
+
+    public init(
+        deviceID: String, takenAt: Timestamp, voltage: Measured<Double>? = nil, current: Measured<Double>? = nil,
+        power: Measured<Double>? = nil, temperature: Measured<Double>? = nil, soc: Measured<Double>? = nil,
+        soh: Measured<Double>? = nil, cellVoltages: [Measured<Double>] = [], cellTemperatures: [Measured<Double>] = [],
+        balancing: [Measured<Bool>] = [], packAlarmFlags: Measured<[String]>? = nil,
+        operationalState: Measured<OperationalState>? = nil, dataQuality: Double = 1, secondsSinceLastRead: Double = 0
+    ) {
+        self.deviceID = deviceID
+        self.takenAt = takenAt
+        self.voltage = voltage
+        self.current = current
+        self.power = power
+        self.temperature = temperature
+        self.soc = soc
+        self.soh = soh
+        self.cellVoltages = cellVoltages
+        self.cellTemperatures = cellTemperatures
+        self.balancing = balancing
+        self.packAlarmFlags = packAlarmFlags
+        self.operationalState = operationalState
+        self.dataQuality = dataQuality
+        self.secondsSinceLastRead = secondsSinceLastRead
+    }
+
+    /// The snapshot after a failed read at `time`: every value kept but marked stale.
+    public func markedStale(at time: Timestamp, dataQuality: Double) -> PackSnapshot {
+        var copy = self
+        copy.takenAt = time
+        copy.voltage = voltage?.markedStale
+        copy.current = current?.markedStale
+        copy.power = power?.markedStale
+        copy.temperature = temperature?.markedStale
+        copy.soc = soc?.markedStale
+        copy.soh = soh?.markedStale
+        copy.cellVoltages = cellVoltages.map(\.markedStale)
+        copy.cellTemperatures = cellTemperatures.map(\.markedStale)
+        copy.balancing = balancing.map(\.markedStale)
+        copy.packAlarmFlags = packAlarmFlags?.markedStale
+        copy.operationalState = operationalState?.markedStale
+        copy.dataQuality = dataQuality
+        copy.secondsSinceLastRead = Double(time.millisecondsSinceEpoch - lastFreshRead.millisecondsSinceEpoch) / 1000
+        return copy
+    }
+
+    /// The most recent time any value was measured fresh.
+    public var lastFreshRead: Timestamp {
+        takenAt.adding(milliseconds: -Int64((secondsSinceLastRead * 1000).rounded()))
+    }
+}
