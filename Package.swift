@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: - C libraries from Debian's -dev packages
@@ -47,7 +48,9 @@ let package = Package(
                 "BMSCore", "PulseMQTT", "CModbus", "CSocketCAN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
+            exclude: ["Adapters/Modbus/README.md", "RegisterMaps"],
             swiftSettings: strict),
         .executableTarget(
             name: "CloudRelay",
@@ -63,6 +66,9 @@ let package = Package(
         .testTarget(
             name: "BMSCoreTests", dependencies: ["BMSCore", "TestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "EdgeAgentTests", dependencies: ["EdgeAgent", "BMSCore", "TestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests", dependencies: ["BMSCore", "PulseMQTT", "TestSupport"],
             swiftSettings: strict),

@@ -1,17 +1,21 @@
-/// Collects `FieldError`s while walking a JSON tree.
-struct FieldValidator {
-    private(set) var errors: [FieldError] = []
+/// Collects `FieldError`s while walking a JSON tree: each check records what is wrong with the dotted path
+/// and the received value, and returns the value when it is right.
+public struct FieldValidator: Sendable {
+    public private(set) var errors: [FieldError] = []
 
-    static func join(_ prefix: String, _ key: String) -> String {
+    public init() {}
+
+    /// `prefix.key`, or `key` at the top level.
+    public static func join(_ prefix: String, _ key: String) -> String {
         prefix.isEmpty ? key : "\(prefix).\(key)"
     }
 
-    mutating func fail(_ field: String, _ message: String, _ received: JSONValue?) {
+    public mutating func fail(_ field: String, _ message: String, _ received: JSONValue?) {
         errors.append(FieldError(field: field, message: message, receivedValue: received))
     }
 
     /// The members of the object at `path`; records an error if it is missing (when required) or not an object.
-    mutating func object(_ value: JSONValue?, at path: String, required: Bool) -> JSONObject? {
+    public mutating func object(_ value: JSONValue?, at path: String, required: Bool) -> JSONObject? {
         guard let value, value != .null else {
             if required { fail(path, "Field is required", value) }
             return nil
@@ -23,14 +27,35 @@ struct FieldValidator {
         return members
     }
 
+    /// The elements of the array at `path`; records an error if it is missing (when required) or not an array.
+    public mutating func array(_ value: JSONValue?, at path: String, required: Bool) -> [JSONValue]? {
+        guard let value, value != .null else {
+            if required { fail(path, "Field is required", value) }
+            return nil
+        }
+        guard let elements = value.arrayValue else {
+            fail(path, "Must be an array", value)
+            return nil
+        }
+        return elements
+    }
+
+    /// Adds errors found by another check, their fields placed under `prefix`.
+    public mutating func merge(_ nested: [FieldError], under prefix: String) {
+        for error in nested {
+            let field = error.field.isEmpty ? prefix : Self.join(prefix, error.field)
+            errors.append(FieldError(field: field, message: error.message, receivedValue: error.receivedValue))
+        }
+    }
+
     /// Records every key of `members` that is not in `known`.
-    mutating func rejectUnknownKeys(_ members: JSONObject, known: Set<String>, prefix: String) {
+    public mutating func rejectUnknownKeys(_ members: JSONObject, known: Set<String>, prefix: String) {
         for key in members.keys.sorted() where !known.contains(key) {
             fail(Self.join(prefix, key), "Unknown field", members[key])
         }
     }
 
-    mutating func string(
+    public mutating func string(
         _ members: JSONObject, _ key: String, prefix: String, required: Bool
     ) -> String? {
         let path = Self.join(prefix, key)
@@ -46,7 +71,7 @@ struct FieldValidator {
     }
 
     /// A finite number, optionally within `range`.
-    mutating func number(
+    public mutating func number(
         _ members: JSONObject, _ key: String, prefix: String, required: Bool,
         range: ClosedRange<Double>? = nil, greaterThan lowerExclusive: Double? = nil
     ) -> Double? {
@@ -58,7 +83,7 @@ struct FieldValidator {
         return number(value, at: path, range: range, greaterThan: lowerExclusive)
     }
 
-    mutating func number(
+    public mutating func number(
         _ value: JSONValue, at path: String, range: ClosedRange<Double>? = nil, greaterThan lowerExclusive: Double? = nil
     ) -> Double? {
         guard let number = value.numberValue else {
@@ -85,7 +110,7 @@ struct FieldValidator {
     }
 
     /// A whole number, at least `minimum` and at most `maximum`.
-    mutating func integer(
+    public mutating func integer(
         _ members: JSONObject, _ key: String, prefix: String, required: Bool, minimum: Int, maximum: Int? = nil
     ) -> Int? {
         let path = Self.join(prefix, key)
@@ -111,7 +136,7 @@ struct FieldValidator {
         return Int(number)
     }
 
-    mutating func enumValue<Value: WireEnum>(
+    public mutating func enumValue<Value: WireEnum>(
         _ type: Value.Type, _ members: JSONObject, _ key: String, prefix: String, required: Bool
     ) -> Value? {
         let path = Self.join(prefix, key)
@@ -127,7 +152,7 @@ struct FieldValidator {
     }
 
     /// Records every number in `value` that is not finite. (JSON text cannot carry one; a typed value can.)
-    mutating func requireFiniteNumbers(in value: JSONValue, at path: String) {
+    public mutating func requireFiniteNumbers(in value: JSONValue, at path: String) {
         switch value {
         case .number(let number) where !number.isFinite:
             fail(path, "Must be a finite number", value)

@@ -1,0 +1,51 @@
+import BMSCore
+import Foundation
+import Yams
+
+/// Reads an agent configuration file: YAML → tree → full validation → typed configuration.
+///
+/// Nothing is opened or connected until the whole file has been checked; every problem is reported at once.
+enum ConfigurationLoader {
+    /// Loads and validates the file at `path`.
+    /// - Throws: `ValidationFailure` listing every problem with its key path.
+    static func load(path: String) throws(ValidationFailure) -> AgentConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ValidationFailure([FieldError(field: "", message: "Cannot read \(path): \(error.localizedDescription)")])
+        }
+        return try parse(yaml: text)
+    }
+
+    /// Validates YAML text.
+    static func parse(yaml text: String) throws(ValidationFailure) -> AgentConfiguration {
+        let tree = try tree(fromYAML: text)
+        let errors = AgentConfiguration.fieldErrors(in: tree)
+        guard errors.isEmpty else { throw ValidationFailure(errors) }
+        do {
+            return try WireCoding.decode(AgentConfiguration.self, from: tree)
+        } catch {
+            throw ValidationFailure([FieldError(field: error.path, message: error.reason)])
+        }
+    }
+
+    /// The JSON-like tree of a YAML document; a syntax error names its line and column.
+    static func tree(fromYAML text: String) throws(ValidationFailure) -> JSONValue {
+        do {
+            return try YAMLDecoder().decode(JSONValue.self, from: text)
+        } catch let error as YamlError {
+            throw ValidationFailure([FieldError(field: "", message: "YAML syntax error: \(error)")])
+        } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, let syntax = context.underlyingError as? YamlError {
+                throw ValidationFailure([FieldError(field: "", message: "YAML syntax error: \(syntax)")])
+            }
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                throw ValidationFailure([FieldError(field: "", message: "The file is empty or not a YAML mapping")])
+            }
+            throw ValidationFailure([FieldError(field: "", message: "Unreadable YAML: \(error)")])
+        } catch {
+            throw ValidationFailure([FieldError(field: "", message: "Unreadable YAML: \(error)")])
+        }
+    }
+}
