@@ -71,6 +71,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests", dependencies: ["BMSCore", "PulseMQTT", "TestSupport"],
+            exclude: ["Peers"],
             swiftSettings: strict),
     ]
 )

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 APT_PACKAGES=(libmosquitto-dev libmodbus-dev libsocketcan-dev libsqlite3-dev mosquitto pkg-config)
-PIP_PACKAGES=()
+PIP_PACKAGES=(pymodbus==3.6.9)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -28,6 +28,6 @@ if [ ${#PIP_PACKAGES[@]} -gt 0 ]; then
   done
   if [ ${#pip_missing[@]} -gt 0 ]; then
     echo "bootstrap: pip installing ${pip_missing[*]}"
-    python3 -m pip install -q --disable-pip-version-check "${pip_missing[@]}"
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${pip_missing[@]}"
   fi
 fi

@@ -14,5 +14,5 @@ struct PulseBMSAgent: AsyncParsableCommand {
             This early build has only the `version` command; README.md says what works so far.
             """,
         version: AgentVersion.current,
-        subcommands: [CheckConfigCommand.self, VersionCommand.self])
+        subcommands: [CheckConfigCommand.self, ProbeCommand.self, VersionCommand.self])
 }

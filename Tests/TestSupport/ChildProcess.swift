@@ -45,6 +45,22 @@ public final class ChildProcess: Sendable {
         pid = child
     }
 
+    /// The exit code once the process has exited normally; `nil` while it runs or after a signal.
+    public var exitCode: Int32? {
+        guard let status = exitStatus.value, status & 0x7F == 0 else { return nil }
+        return (status >> 8) & 0xFF
+    }
+
+    /// Finds a program on `PATH`.
+    public static func locate(_ name: String) throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw TestSupportError.programMissing(name)
+    }
+
     /// Whether the process has not exited yet (reaps it if it has).
     public var isRunning: Bool {
         if exitStatus.value != nil { return false }
