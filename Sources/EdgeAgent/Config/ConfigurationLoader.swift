@@ -15,7 +15,28 @@ enum ConfigurationLoader {
         } catch {
             throw ValidationFailure([FieldError(field: "", message: "Cannot read \(path): \(error.localizedDescription)")])
         }
-        return try parse(yaml: text)
+        let configuration = try parse(yaml: text)
+        // Register maps are part of the configuration: they are checked now too, before any bus is opened.
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var problems: [FieldError] = []
+        for (index, device) in configuration.devices.enumerated() {
+            guard let map = device.registerMap else { continue }
+            do {
+                _ = try RegisterMapLoader.load(path: resolve(map, relativeTo: directory))
+            } catch {
+                let field = "devices[\(index)].register_map"
+                problems += error.fieldErrors.map {
+                    FieldError(field: field, message: ($0.field.isEmpty ? "" : "\($0.field): ") + $0.message, receivedValue: $0.receivedValue)
+                }
+            }
+        }
+        guard problems.isEmpty else { throw ValidationFailure(problems) }
+        return configuration
+    }
+
+    /// A path from the configuration file, relative to the file's folder unless absolute.
+    static func resolve(_ path: String, relativeTo directory: URL) -> String {
+        path.hasPrefix("/") ? path : directory.appendingPathComponent(path).standardizedFileURL.path
     }
 
     /// Validates YAML text.

@@ -38,3 +38,15 @@ struct RegisterMapLoaderTests {
         #expect(throws: ValidationFailure.self) { try RegisterMapLoader.load(path: directory.file("missing.yaml").path) }
     }
 }
+
+@Suite("Example configuration")
+struct ExampleConfigurationTests {
+    @Test func theShippedExampleIsValid() throws {
+        let root = RegisterMapLoaderTests.examples.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let configuration = try ConfigurationLoader.load(path: root.appendingPathComponent("examples/agent.yaml").path)
+        #expect(configuration.devices.map(\.deviceID) == ["pack_lfp_01", "pack_nmc_02", "pack_lfp_03"])
+        #expect(try configuration.devices[1].safetyLimits().cellVoltageMax.maximumSafety == 4.1)
+        #expect(try configuration.devices[1].safetyLimits().chargeTemperatureMax.maximumSafety == 45)
+    }
+}
