@@ -61,6 +61,10 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: - Benchmarks (a plain executable: figures, never assertions)
+        .executableTarget(
+            name: "PulseBMSBench", dependencies: ["BMSCore"], path: "Benchmarks/PulseBMSBench", swiftSettings: strict),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["BMSCore"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(

@@ -1,0 +1,65 @@
+import BMSCore
+import Foundation
+
+// Run with:  swift run -c release PulseBMSBench
+// Prints figures; asserts nothing. Each case is timed over enough iterations to take about a second.
+
+func measure(_ name: String, iterations: Int, _ body: () -> Int) {
+    var sink = 0
+    for _ in 0..<min(iterations, 1000) { sink &+= body() }  // warm-up
+    let clock = ContinuousClock()
+    let elapsed = clock.measure {
+        for _ in 0..<iterations { sink &+= body() }
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let perCall = seconds / Double(iterations) * 1e6
+    print("\(name): \(String(format: "%.2f", perCall)) µs per call (\(iterations) calls, checksum \(sink & 0xFF))")
+}
+
+// A 144-cell NMC snapshot near the warning levels, so every rule does real work.
+let now = Timestamp(millisecondsSinceEpoch: 1_705_329_015_123)
+let cells = (0..<144).map { Measured(4.05 + Double($0 % 7) * 0.01, at: now) }
+let temperatures = (0..<48).map { Measured(30 + Double($0 % 5), at: now) }
+let snapshot = PackSnapshot(
+    deviceID: "bench", takenAt: now, voltage: Measured(583.2, at: now), current: Measured(-40, at: now),
+    power: Measured(-23_328, at: now), temperature: Measured(31, at: now), soc: Measured(88, at: now),
+    soh: Measured(91, at: now), cellVoltages: cells, cellTemperatures: temperatures)
+
+let limits = SafetyLimits(defaultsFor: .nmc, nominalCapacityAmpHours: 100)
+var monitor = SafetyMonitor(limits: limits)
+measure("safety: SafetyInput from a 144-cell snapshot", iterations: 200_000) {
+    SafetyInput(snapshot).values.count
+}
+let input = SafetyInput(snapshot)
+measure("safety: SafetyMonitor.evaluate (13 rules)", iterations: 500_000) {
+    monitor.evaluate(input).alarms.count
+}
+measure("safety: snapshot → verdict, 144 cells", iterations: 200_000) {
+    monitor.evaluate(SafetyInput(snapshot)).actions.count
+}
+
+// SunSpec 805 with 144 cells: decoding one poll's registers.
+var module = SunSpecBatteryModule.Image(cellCount: 144)
+module.cellVSF = -3
+module.tmpSF = -1
+module.cells = (0..<144).map { SunSpecBatteryModule.Image.Cell(cellV: UInt16(3300 + $0), cellTmp: Int16(250), cellSt: 0) }
+let registers = module.registers
+measure("sunspec: decode model 805 with 144 cells", iterations: 100_000) {
+    (try? SunSpecBatteryModule(registers: registers))?.cellVoltages.count ?? 0
+}
+
+// Wire: encode and decode a 144-cell telemetry message.
+let message = TelemetryMessage(
+    timestamp: now, sequenceNumber: 1, deviceInfo: DeviceInfo(deviceID: "bench", siteID: "site"),
+    measurements: Measurements(
+        pack: PackMeasurements(voltage: 583.2, current: -40, power: -23_328, temperature: 31, soc: 88, soh: 91),
+        cells: CellMeasurements(count: 144, voltages: cells.map(\.value), temperatures: temperatures.map(\.value),
+                                balancingStatus: Array(repeating: 0, count: 144))),
+    status: RuntimeStatus(operationalState: .charging, communicationQuality: 1, uptimeSeconds: 1), alarms: .none)
+let encoded = (try? WireCoding.encode(message)) ?? Data()
+measure("wire: encode a 144-cell telemetry message", iterations: 20_000) {
+    (try? WireCoding.encode(message))?.count ?? 0
+}
+measure("wire: decode a 144-cell telemetry message", iterations: 20_000) {
+    (try? WireCoding.decode(TelemetryMessage.self, from: encoded))?.measurements.cells?.count ?? 0
+}
