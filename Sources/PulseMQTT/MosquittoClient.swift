@@ -107,7 +107,7 @@ public final class MosquittoClient: Sendable {
         if code != MOSQ_ERR_SUCCESS.rawValue && !(code == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce) {
             throw MQTTError.library(operation: "publish to \(topic)", code: code, message: Self.describe(code))
         }
-        switch await completion(of: mid) {
+        switch await completion(of: mid, resentAfterReconnect: qos != .atMostOnce) {
         case .published: return
         case .failed(let error): throw error
         case .subscribed: throw .library(operation: "publish", code: -1, message: "unexpected SUBACK")
@@ -124,7 +124,7 @@ public final class MosquittoClient: Sendable {
         guard code == MOSQ_ERR_SUCCESS.rawValue else {
             throw .library(operation: "subscribe to \(filter)", code: code, message: Self.describe(code))
         }
-        switch await completion(of: mid) {
+        switch await completion(of: mid, resentAfterReconnect: false) {
         case .subscribed(let granted):
             if let reason = granted.first(where: { $0 >= 0x80 }) {
                 state.withLock { _ = $0.subscriptions.removeValue(forKey: filter) }
@@ -171,13 +171,20 @@ public final class MosquittoClient: Sendable {
 
     // MARK: - Completion of acknowledged operations
 
-    private func completion(of mid: Int32) async -> Completion {
+    /// Waits for the acknowledgement of `mid`. Operations libmosquitto does not resend after a reconnect
+    /// (SUBSCRIBE, QoS 0) fail with `.notConnected` when the link drops, instead of waiting forever.
+    private func completion(of mid: Int32, resentAfterReconnect: Bool) async -> Completion {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let immediate = state.withLock { state -> Completion? in
                     if let early = state.early.removeValue(forKey: mid) { return early }
                     if case .stopped = state.phase { return .failed(.stopped) }
+                    if Task.isCancelled {
+                        state.abandoned.insert(mid)
+                        return .failed(.cancelled)
+                    }
                     state.pending[mid] = continuation
+                    if !resentAfterReconnect { state.notResent.insert(mid) }
                     return nil
                 }
                 if let immediate { continuation.resume(returning: immediate) }
@@ -195,7 +202,10 @@ public final class MosquittoClient: Sendable {
     /// Called on the network thread when the broker acknowledges `mid`.
     private func complete(_ mid: Int32, with completion: Completion) {
         let continuation = state.withLock { state -> CheckedContinuation<Completion, Never>? in
-            if let continuation = state.pending.removeValue(forKey: mid) { return continuation }
+            if let continuation = state.pending.removeValue(forKey: mid) {
+                state.notResent.remove(mid)
+                return continuation
+            }
             // Nobody waits for it: either its waiter gave up (drop it), or the acknowledgement beat the
             // caller's registration (keep it for the caller, who registers right after the C call returns).
             if state.abandoned.remove(mid) == nil { state.early[mid] = completion }
@@ -238,10 +248,16 @@ public final class MosquittoClient: Sendable {
     }
 
     private func markDisconnected(reasonCode: Int32) {
-        let wasConnected = state.withLock { state in
+        let (wasConnected, lost) = state.withLock { state in
             defer { state.connected = false }
-            return state.connected
+            let lost = state.notResent.compactMap { mid -> CheckedContinuation<Completion, Never>? in
+                state.abandoned.insert(mid)
+                return state.pending.removeValue(forKey: mid)
+            }
+            state.notResent.removeAll()
+            return (state.connected, lost)
         }
+        for continuation in lost { continuation.resume(returning: .failed(.notConnected)) }
         if wasConnected { eventSink.yield(.disconnected(reasonCode: reasonCode)) }
     }
 
@@ -265,7 +281,12 @@ public final class MosquittoClient: Sendable {
             return (Array(state.connectWaiters.values), sessionPresent ? [:] : state.subscriptions)
         }
         for (filter, qos) in toRenew {
-            _ = mosquitto_subscribe_v5(handle.pointer, nil, filter, qos.rawValue, 0, nil)
+            // Nobody waits for these SUBACKs: mark their ids so the acknowledgements are dropped, not parked
+            // where a later operation that reuses the id would take them for its own.
+            var mid: Int32 = 0
+            if mosquitto_subscribe_v5(handle.pointer, &mid, filter, qos.rawValue, 0, nil) == MOSQ_ERR_SUCCESS.rawValue {
+                state.withLock { _ = $0.abandoned.insert(mid) }
+            }
         }
         eventSink.yield(.connected(sessionPresent: sessionPresent))
         for waiter in waiters { waiter.resume(returning: .success(())) }
@@ -326,6 +347,8 @@ public final class MosquittoClient: Sendable {
         var pending: [Int32: CheckedContinuation<Completion, Never>] = [:]
         var early: [Int32: Completion] = [:]
         var abandoned: Set<Int32> = []
+        /// Pending operations libmosquitto will not resend after a reconnect.
+        var notResent: Set<Int32> = []
         var subscriptions: [String: MQTTQoS] = [:]
     }
 

@@ -81,10 +81,11 @@ public struct SafetyMonitor: Sendable {
 
         // Continuous taper near the cell voltage limits: full current up to the operating limit, none at
         // the recommended safety limit (the charge side by the highest cell, the discharge side by the lowest).
-        if let highest = input[.maxCellVoltage]?.value {
+        // A stale sample keeps the last known value: the taper must not lift without data that justifies it.
+        if let highest = input[.maxCellVoltage]?.value ?? lastValue(of: .maxCellVoltage) {
             chargeFactor = min(chargeFactor, taper(highest, from: limits.cellVoltageMax.operating, to: limits.cellVoltageMax.recommendedSafety))
         }
-        if let lowest = input[.minCellVoltage]?.value {
+        if let lowest = input[.minCellVoltage]?.value ?? lastValue(of: .minCellVoltage) {
             dischargeFactor = min(dischargeFactor, taper(lowest, from: limits.cellVoltageMin.operating, to: limits.cellVoltageMin.recommendedSafety))
         }
         if openContactors {
@@ -107,6 +108,10 @@ public struct SafetyMonitor: Sendable {
             chargeCurrentLimit: limits.chargeCurrentMax.operating * chargeFactor,
             dischargeCurrentLimit: limits.dischargeCurrentMax.operating * dischargeFactor,
             transitions: transitions, latchedRuleIDs: latchedRuleIDs)
+    }
+
+    private func lastValue(of quantity: SafetyQuantity) -> Double? {
+        rules.indices.first { rules[$0].quantity == quantity }.flatMap { states[$0].lastValue?.value }
     }
 
     private func taper(_ value: Double, from start: Double, to end: Double) -> Double {

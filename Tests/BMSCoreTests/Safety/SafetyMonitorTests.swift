@@ -155,3 +155,16 @@ struct SafetyMonitorTests {
         #expect(abs(halfway - base * 0.5) < 1e-6)
     }
 }
+
+@Suite("Safety monitor with stale data")
+struct SafetyMonitorStaleTests {
+    @Test func taperHoldsWhenCellVoltagesGoStale() throws {
+        var monitor = try SafetyMonitorTests.monitor(.lfp)  // taper from 3.55 to 3.60 V
+        let base = monitor.limits.chargeCurrentMax.operating
+        let tapered = SafetyMonitorTests.feed(&monitor, .maxCellVoltage, 3.59, times: 1).chargeCurrentLimit
+        #expect(tapered < base * 0.25)
+        // The next sample has no fresh cell voltage: the limit must not jump back up.
+        let stale = monitor.evaluate(SafetyInput(values: [.secondsSinceLastRead: .init(1)]))
+        #expect(stale.chargeCurrentLimit == tapered)
+    }
+}
