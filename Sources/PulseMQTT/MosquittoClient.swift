@@ -144,7 +144,7 @@ public final class MosquittoClient: Sendable {
             return true
         }
         if wasRunning {
-            _ = mosquitto_disconnect_v5(handle.pointer, 0, nil)
+            // The network thread sends DISCONNECT itself and drains it to the socket before it exits.
             wakeup.signal()
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let exited = state.withLock { state -> Bool in
@@ -227,6 +227,7 @@ public final class MosquittoClient: Sendable {
                     let loopCode = mosquitto_loop(handle.pointer, 100, 1)
                     if loopCode != MOSQ_ERR_SUCCESS.rawValue { break }
                 }
+                if state.withLock({ $0.stopRequested }) { disconnectCleanly() }
                 if state.withLock({ $0.acceptedSinceLastBackoff }) { delay = options.initialReconnectDelay }
             } else {
                 logger.debug(
@@ -245,6 +246,16 @@ public final class MosquittoClient: Sendable {
             return state.exitWaiters
         }
         for continuation in exitWaiters { continuation.resume() }
+    }
+
+    /// Sends DISCONNECT (so the broker discards the Will) and runs the loop until it is written and the
+    /// socket closes, for at most a second.
+    private func disconnectCleanly() {
+        guard mosquitto_disconnect_v5(handle.pointer, 0, nil) == MOSQ_ERR_SUCCESS.rawValue else { return }
+        let deadline = ContinuousClock.now + .seconds(1)
+        while ContinuousClock.now < deadline {
+            if mosquitto_loop(handle.pointer, 50, 1) != MOSQ_ERR_SUCCESS.rawValue { break }
+        }
     }
 
     private func markDisconnected(reasonCode: Int32) {
