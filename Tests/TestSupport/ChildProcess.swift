@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -111,4 +112,3 @@ private final class ExitStatusBox: Sendable {
     func set(_ status: Int32) { storage.withLock { $0 = $0 ?? status } }
 }
 
-import Synchronization

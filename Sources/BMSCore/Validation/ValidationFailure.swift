@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every problem found in a body or a configuration, collected in one pass.
 public struct ValidationFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var fieldErrors: [FieldError]
@@ -78,4 +80,3 @@ extension JSONValue {
     }
 }
 
-import Foundation

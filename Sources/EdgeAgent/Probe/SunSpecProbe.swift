@@ -16,23 +16,22 @@ struct SunSpecProbe {
 
     /// The base address holding the `SunS` marker.
     func findBase() throws(Failure) -> Int {
-        var lastError: ModbusError?
+        var timedOut: ModbusError?
         var answered = false
         for base in SunSpecDiscovery.baseAddresses {
             do {
                 let registers = try connection.readHoldingRegisters(unit: unit, address: base, count: SunSpecDiscovery.probeRegisterCount)
-                answered = true
                 if SunSpecDiscovery.isSunSpecMarker(registers) { return base }
+                answered = true
             } catch {
                 switch error {
-                case .exception, .badReply: answered = true
-                case .timeout, .linkDown, .setup: lastError = error
+                case .exception, .badReply: answered = true  // the device is there; no marker at this base
+                case .timeout: timedOut = error
+                case .linkDown, .setup: throw .notReachable(error)
                 }
-                if case .linkDown = error { throw .notReachable(error) }
-                if case .setup = error { throw .notReachable(error) }
             }
         }
-        if !answered, let lastError { throw .notReachable(lastError) }
+        if !answered, let timedOut { throw .notReachable(timedOut) }
         throw .noSunSpec
     }
 

@@ -21,26 +21,8 @@ extension SunSpecBatteryBank {
         public var soh: Double?
         /// String current (StrA), A.
         public var current: Double?
-        /// Highest cell voltage (StrCellVMax), V.
-        public var cellVoltageMax: Double?
-        /// Module with the highest cell voltage (StrCellVMaxMod).
-        public var cellVoltageMaxModule: UInt16?
-        /// Lowest cell voltage (StrCellVMin), V.
-        public var cellVoltageMin: Double?
-        /// Module with the lowest cell voltage (StrCellVMinMod).
-        public var cellVoltageMinModule: UInt16?
-        /// Average cell voltage (StrCellVAvg), V.
-        public var cellVoltageAverage: Double?
-        /// Highest module temperature (StrModTmpMax), °C.
-        public var moduleTemperatureMax: Double?
-        /// Hottest module (StrModTmpMaxMod).
-        public var moduleTemperatureMaxModule: UInt16?
-        /// Lowest module temperature (StrModTmpMin), °C.
-        public var moduleTemperatureMin: Double?
-        /// Coldest module (StrModTmpMinMod).
-        public var moduleTemperatureMinModule: UInt16?
-        /// Average module temperature (StrModTmpAvg), °C.
-        public var moduleTemperatureAverage: Double?
+        /// Cell-voltage and module-temperature extremes.
+        public var extremes: SunSpecStringExtremes
         /// Why the string is disabled (StrDisRsn: 0 none, 1 fault, 2 maintenance, 3 external, 4 other).
         public var disabledReasonRaw: UInt16?
         /// Contactor status (StrConSt), one bit per contactor.
@@ -76,16 +58,7 @@ extension SunSpecBatteryBank {
             soc = model.scaledUInt16(base + 4, scaleFactor: 26)
             soh = model.scaledUInt16(base + 5, scaleFactor: 25)
             current = model.scaledInt16(base + 6, scaleFactor: 24)
-            cellVoltageMax = model.scaledUInt16(base + 7, scaleFactor: 22)
-            cellVoltageMaxModule = model.uint16(base + 8)
-            cellVoltageMin = model.scaledUInt16(base + 9, scaleFactor: 22)
-            cellVoltageMinModule = model.uint16(base + 10)
-            cellVoltageAverage = model.scaledUInt16(base + 11, scaleFactor: 22)
-            moduleTemperatureMax = model.scaledInt16(base + 12, scaleFactor: 23)
-            moduleTemperatureMaxModule = model.uint16(base + 13)
-            moduleTemperatureMin = model.scaledInt16(base + 14, scaleFactor: 23)
-            moduleTemperatureMinModule = model.uint16(base + 15)
-            moduleTemperatureAverage = model.scaledInt16(base + 16, scaleFactor: 23)
+            extremes = SunSpecStringExtremes(model, at: base + 7, cellVoltageScaleFactor: 22, temperatureScaleFactor: 23)
             disabledReasonRaw = model.enum16(base + 17)
             contactorStatus = model.bitfield32(base + 18)
             events = model.bitfield32(base + 20).map(SunSpecBatteryEvents.init(rawValue:))

@@ -46,26 +46,8 @@ public struct SunSpecBatteryString: Sendable, Equatable {
     public var current: Double?
     /// String voltage (V), V.
     public var voltage: Double?
-    /// Highest cell voltage (CellVMax), V.
-    public var cellVoltageMax: Double?
-    /// Module with the highest cell voltage (CellVMaxMod).
-    public var cellVoltageMaxModule: UInt16?
-    /// Lowest cell voltage (CellVMin), V.
-    public var cellVoltageMin: Double?
-    /// Module with the lowest cell voltage (CellVMinMod).
-    public var cellVoltageMinModule: UInt16?
-    /// Average cell voltage (CellVAvg), V.
-    public var cellVoltageAverage: Double?
-    /// Highest module temperature (ModTmpMax), °C.
-    public var moduleTemperatureMax: Double?
-    /// Hottest module (ModTmpMaxMod).
-    public var moduleTemperatureMaxModule: UInt16?
-    /// Lowest module temperature (ModTmpMin), °C.
-    public var moduleTemperatureMin: Double?
-    /// Coldest module (ModTmpMinMod).
-    public var moduleTemperatureMinModule: UInt16?
-    /// Average module temperature (ModTmpAvg), °C.
-    public var moduleTemperatureAverage: Double?
+    /// Cell-voltage and module-temperature extremes.
+    public var extremes: SunSpecStringExtremes
     /// Contactor status (ConSt), one bit per contactor.
     public var contactorStatus: UInt32?
     /// Alarms and warnings (Evt1).
@@ -110,16 +92,7 @@ public struct SunSpecBatteryString: Sendable, Equatable {
         soh = model.scaledUInt16(12, scaleFactor: 39)
         current = model.scaledInt16(13, scaleFactor: 41)
         voltage = model.scaledUInt16(14, scaleFactor: 42)
-        cellVoltageMax = model.scaledUInt16(15, scaleFactor: 43)
-        cellVoltageMaxModule = model.uint16(16)
-        cellVoltageMin = model.scaledUInt16(17, scaleFactor: 43)
-        cellVoltageMinModule = model.uint16(18)
-        cellVoltageAverage = model.scaledUInt16(19, scaleFactor: 43)
-        moduleTemperatureMax = model.scaledInt16(20, scaleFactor: 44)
-        moduleTemperatureMaxModule = model.uint16(21)
-        moduleTemperatureMin = model.scaledInt16(22, scaleFactor: 44)
-        moduleTemperatureMinModule = model.uint16(23)
-        moduleTemperatureAverage = model.scaledInt16(24, scaleFactor: 44)
+        extremes = SunSpecStringExtremes(model, at: 15, cellVoltageScaleFactor: 43, temperatureScaleFactor: 44)
         contactorStatus = model.bitfield32(26)
         events = model.bitfield32(28).map(SunSpecBatteryEvents.init(rawValue:))
         events2 = model.bitfield32(30)
