@@ -63,3 +63,6 @@ measure("wire: encode a 144-cell telemetry message", iterations: 20_000) {
 measure("wire: decode a 144-cell telemetry message", iterations: 20_000) {
     (try? WireCoding.decode(TelemetryMessage.self, from: encoded))?.measurements.cells?.count ?? 0
 }
+measure("wire: parse a 144-cell telemetry message into a JSON tree", iterations: 20_000) {
+    (try? WireCoding.decodeTree(from: encoded))?.objectValue?.count ?? 0
+}

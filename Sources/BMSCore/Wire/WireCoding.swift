@@ -27,13 +27,7 @@ public enum WireCoding {
 
     /// Decodes any JSON document into a `JSONValue` tree, for validation.
     public static func decodeTree(from data: some DataProtocol) throws(WireDecodingError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(data))
-        } catch let error as DecodingError {
-            throw WireDecodingError(error)
-        } catch {
-            throw WireDecodingError(path: "", reason: String(describing: error))
-        }
+        try JSONParser.parse(Array(data))
     }
 
     /// Reads a `JSONValue` tree as a typed wire value.
