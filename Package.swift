@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "BMSCore", targets: ["BMSCore"]),
         .executable(name: "pulsebms-agent", targets: ["EdgeAgent"]),
         .executable(name: "pulsebms-relay", targets: ["CloudRelay"]),
+        .executable(name: "pulsebms-sim", targets: ["Simulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -59,6 +60,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "Simulator",
+            dependencies: ["BMSCore", "CModbus", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
         // MARK: - Benchmarks (a plain executable: figures, never assertions)

@@ -1,0 +1,74 @@
+import ArgumentParser
+import BMSCore
+import Foundation
+
+/// `pulsebms-sim`: simulated battery packs that speak Modbus TCP (SunSpec 1 + 802 + 805), driven by a physical
+/// model, with a control port for fault injection.
+@main
+struct PulseBMSSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pulsebms-sim",
+        abstract: "Serve simulated battery packs over Modbus TCP (SunSpec), with fault injection.",
+        discussion: """
+            Each --pack is served as one unit id on the Modbus port. The control port takes one command per \
+            line (see SimulatorControl.swift): fault UNIT over_temperature K_PER_S | cell_over_voltage CELL V | \
+            sensor_dropout N | silent | exception CODE; clear UNIT; current UNIT AMPS; temperature UNIT C; status UNIT.
+            """)
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Modbus TCP port.")
+    var port = 1502
+
+    @Option(name: .customLong("control-port"), help: "Control port (default: the Modbus port + 1).")
+    var controlPort: Int?
+
+    @Option(name: .customLong("pack"), help: "unit=N,chemistry=LFP|NMC|LCO|NCA,cells=N,capacity=AH,soc=PERCENT,current=A,temperature=C (repeatable).")
+    var packs: [String] = []
+
+    @Option(name: .customLong("tick-ms"), help: "Model step and register refresh interval, ms.")
+    var tickMilliseconds = 1000
+
+    @Option(name: .customLong("time-scale"), help: "Simulated seconds per real second.")
+    var timeScale = 1.0
+
+    func run() throws {
+        let specs = packs.isEmpty
+            ? ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=NMC,cells=14,capacity=56,soc=70"]
+            : packs
+        let simulated = try specs.map(Self.pack(from:))
+        let server = try SimulatorServer(
+            packs: simulated, host: host, port: port, controlPort: controlPort ?? port + 1,
+            tickSeconds: Double(tickMilliseconds) / 1000, timeScale: timeScale,
+            log: { FileHandle.standardError.write(Data("pulsebms-sim: \($0)\n".utf8)) })
+        FileHandle.standardError.write(Data(
+            "pulsebms-sim: \(simulated.count) pack(s) on modbus-tcp://\(host):\(port), control on \(controlPort ?? port + 1)\n".utf8))
+        server.run()
+    }
+
+    static func pack(from spec: String) throws -> SimulatedPack {
+        var fields: [String: String] = [:]
+        for pair in spec.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("bad pack field '\(pair)' in '\(spec)'") }
+            fields[parts[0]] = parts[1]
+        }
+        guard let unit = fields["unit"].flatMap(Int.init), (1...247).contains(unit) else {
+            throw ValidationError("pack '\(spec)' needs unit=1…247")
+        }
+        guard let chemistry = Chemistry(rawValue: fields["chemistry"] ?? "LFP") else {
+            throw ValidationError("pack '\(spec)': chemistry must be one of \(Chemistry.acceptedValues)")
+        }
+        let cells = fields["cells"].flatMap(Int.init) ?? 16
+        let capacity = fields["capacity"].flatMap(Double.init) ?? 100
+        let soc = (fields["soc"].flatMap(Double.init) ?? 50) / 100
+        guard (1...400).contains(cells), capacity > 0, (0...1).contains(soc) else {
+            throw ValidationError("pack '\(spec)': cells 1–400, capacity > 0, soc 0–100")
+        }
+        var pack = try SimulatedPack(unitID: unit, chemistry: chemistry, cellCount: cells, capacityAmpHours: capacity, soc: soc)
+        pack.requestedCurrent = fields["current"].flatMap(Double.init) ?? 0
+        if let temperature = fields["temperature"].flatMap(Double.init) { pack.model.temperatureCelsius = temperature }
+        return pack
+    }
+}
