@@ -11,8 +11,8 @@ struct PulseBMSAgent: AsyncParsableCommand {
             safety limits and acts locally, stores every sample until the MQTT broker has acknowledged it, and \
             executes cloud commands and power allocations only after local safety checks.
 
-            This early build has only the `version` command; README.md says what works so far.
+            README.md says what works so far.
             """,
         version: AgentVersion.current,
-        subcommands: [CheckConfigCommand.self, ProbeCommand.self, VersionCommand.self])
+        subcommands: [RunCommand.self, CheckConfigCommand.self, ProbeCommand.self, VersionCommand.self])
 }

@@ -43,10 +43,12 @@ struct SunSpecProbe {
             let address = walker.nextAddress
             let idAndLength: [UInt16]
             do {
-                idAndLength = try read(address: address, count: 2)
+                idAndLength = try connection.readHoldingRegisterRange(unit: unit, address: address, count: 2)
             } catch {
                 // Some devices do not implement L for the end model: read the ID on its own.
-                guard let id = try? read(address: address, count: 1) else { throw .notReachable(error) }
+                guard let id = try? connection.readHoldingRegisterRange(unit: unit, address: address, count: 1) else {
+                    throw .notReachable(error)
+                }
                 idAndLength = id
             }
             let step: SunSpecChainWalker.Step
@@ -57,22 +59,11 @@ struct SunSpecProbe {
             }
             guard case .model(let header) = step else { break }
             do {
-                models.append((header, try read(address: header.address, count: header.registerCount)))
+                models.append((header, try connection.readHoldingRegisterRange(unit: unit, address: header.address, count: header.registerCount)))
             } catch {
                 throw .notReachable(error)
             }
         }
         return models
-    }
-
-    /// Reads any number of registers in requests of at most 125.
-    private func read(address: Int, count: Int) throws(ModbusError) -> [UInt16] {
-        var registers: [UInt16] = []
-        registers.reserveCapacity(count)
-        while registers.count < count {
-            let chunk = min(125, count - registers.count)
-            registers += try connection.readHoldingRegisters(unit: unit, address: address + registers.count, count: chunk)
-        }
-        return registers
     }
 }

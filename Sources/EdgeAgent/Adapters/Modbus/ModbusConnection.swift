@@ -116,6 +116,17 @@ final class ModbusConnection {
         try read(unit: unit, address: address, count: count, input: false)
     }
 
+    /// Reads any number of holding registers in requests of at most 125.
+    func readHoldingRegisterRange(unit: Int, address: Int, count: Int) throws(ModbusError) -> [UInt16] {
+        var registers: [UInt16] = []
+        registers.reserveCapacity(count)
+        while registers.count < count {
+            let chunk = min(125, count - registers.count)
+            registers += try readHoldingRegisters(unit: unit, address: address + registers.count, count: chunk)
+        }
+        return registers
+    }
+
     func readInputRegisters(unit: Int, address: Int, count: Int) throws(ModbusError) -> [UInt16] {
         try read(unit: unit, address: address, count: count, input: true)
     }

@@ -1,0 +1,36 @@
+import ArgumentParser
+import BMSCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `pulsebms-agent run --config FILE`: polls and protects the configured packs until SIGTERM.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Poll and protect the configured packs (no network needed).")
+
+    @Option(help: "The agent configuration file (YAML).")
+    var config: String
+
+    @Option(name: .customLong("state-dir"), help: "Where the local action record is kept.")
+    var stateDirectory: String = "."
+
+    func run() async throws {
+        let logger = Logger(label: "pulsebms.agent")
+        let configuration: AgentConfiguration
+        do {
+            configuration = try ConfigurationLoader.load(path: config)
+        } catch {
+            for problem in error.fieldErrors { printError("\(config): \(problem)") }
+            throw ExitCode(1)
+        }
+        let services = try AgentServices.build(
+            configuration: configuration, configurationDirectory: URL(fileURLWithPath: config).deletingLastPathComponent(),
+            stateDirectory: stateDirectory, logger: logger)
+        logger.info("Agent started", metadata: ["site": "\(configuration.siteID)", "devices": "\(services.pollers.count)"])
+        let group = ServiceGroup(
+            services: [AcquisitionService(services: services, logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
