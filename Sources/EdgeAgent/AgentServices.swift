@@ -6,13 +6,13 @@ import ServiceLifecycle
 /// The agent's long-running work, built from a validated configuration.
 struct AgentServices {
     var buses: [ModbusBus]
-    var pollers: [DevicePoller]
+    var pollers: [DevicePoller<ContinuousClock>]
     var actionLog: ActionLog
 
     /// Builds buses, sources and pollers. Nothing is opened until the pollers run.
     static func build(
         configuration: AgentConfiguration, configurationDirectory: URL, stateDirectory: String?,
-        clock: any Clock<Duration> = ContinuousClock(), logger: Logger
+        logger: Logger
     ) throws -> AgentServices {
         let actionLog = ActionLog(path: stateDirectory.map { "\($0)/actions.jsonl" })
         var buses: [String: ModbusBus] = [:]
@@ -27,7 +27,7 @@ struct AgentServices {
             }
             buses[bus.id] = ModbusBus(id: bus.id, endpoint: endpoint, responseTimeout: bus.responseTimeout)
         }
-        var pollers: [DevicePoller] = []
+        var pollers: [DevicePoller<ContinuousClock>] = []
         for device in configuration.devices {
             guard let bus = buses[device.bus] else { continue }
             let source: any PackSource
@@ -42,7 +42,7 @@ struct AgentServices {
             pollers.append(
                 DevicePoller(
                     deviceID: device.deviceID, source: source, limits: try device.safetyLimits(),
-                    policy: configuration.safetyPolicy ?? .standard, interval: device.pollInterval, clock: clock,
+                    policy: configuration.safetyPolicy ?? .standard, interval: device.pollInterval, clock: ContinuousClock(),
                     now: { Timestamp(Date()) }, actionLog: actionLog, logger: logger))
         }
         return AgentServices(buses: Array(buses.values), pollers: pollers, actionLog: actionLog)
@@ -66,7 +66,7 @@ struct AcquisitionService: Service {
         for bus in services.buses { bus.stop() }
     }
 
-    private func logTransitions(of poller: DevicePoller) async {
+    private func logTransitions(of poller: DevicePoller<ContinuousClock>) async {
         for await update in poller.updates {
             for transition in update.verdict.transitions {
                 logger.notice(

@@ -29,15 +29,17 @@ struct PollCounters: Sendable, Equatable {
 /// A failed read makes the last snapshot stale (never republished as fresh) and backs off exponentially
 /// (interval × 2ⁿ, at most `maximumBackoff`), so a silent unit costs its bus neighbours as little time as
 /// possible. The communication-loss rule sees the growing silence either way.
-final class DevicePoller: Sendable {
+final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration == Duration {
     let deviceID: String
     let interval: Duration
     let maximumBackoff: Duration
+    /// Polls a late poller may run back to back to get back onto its schedule.
+    static var maximumCatchUp: Int { 3 }
     /// Every poll's result, newest kept if nobody reads.
     let updates: AsyncStream<PollUpdate>
 
     private let source: any PackSource
-    private let clock: any Clock<Duration>
+    private let clock: PollClock
     private let now: @Sendable () -> Timestamp
     private let actionLog: ActionLog
     private let logger: Logger
@@ -54,7 +56,7 @@ final class DevicePoller: Sendable {
 
     init(
         deviceID: String, source: any PackSource, limits: SafetyLimits, policy: SafetyPolicy, interval: Duration,
-        maximumBackoff: Duration = .seconds(30), clock: any Clock<Duration>, now: @escaping @Sendable () -> Timestamp,
+        maximumBackoff: Duration = .seconds(30), clock: PollClock, now: @escaping @Sendable () -> Timestamp,
         actionLog: ActionLog, logger: Logger = Logger(label: "pulsebms.poller")
     ) {
         self.deviceID = deviceID
@@ -70,22 +72,29 @@ final class DevicePoller: Sendable {
     }
 
     var counters: PollCounters { state.withLock { $0.counters } }
+    /// The limits the poller protects the pack with.
+    var limits: SafetyLimits { state.withLock { $0.monitor.limits } }
     var latest: PollUpdate? { state.withLock { $0.last } }
 
-    /// Polls until the task is cancelled.
+    /// Polls until the task is cancelled, on fixed deadlines: a poll that was delayed (say by a neighbour's
+    /// timeout on a shared line) does not push the later ones back, so the rate stays the configured one.
+    /// After a failed read the next attempt backs off: interval × 2ⁿ, at most `maximumBackoff`.
     func run() async {
         var lastFreshRead: Timestamp?
+        var deadline = clock.now
         while !Task.isCancelled {
             let update = await pollOnce(lastFreshRead: &lastFreshRead)
-            let delay: Duration
             if update.fresh {
-                delay = interval
+                deadline = deadline.advanced(by: interval)
             } else {
                 let failures = state.withLock { $0.counters.consecutiveFailures }
-                delay = min(interval * (1 << min(failures, 16)), maximumBackoff)
+                deadline = clock.now.advanced(by: min(interval * (1 << min(failures, 16)), maximumBackoff))
             }
+            // A short stall (a neighbour's timeout) is caught up on the same grid; after a long one (more than
+            // `maximumCatchUp` polls behind) the grid restarts from now instead of bursting.
+            if deadline.advanced(by: interval * Self.maximumCatchUp) < clock.now { deadline = clock.now }
             do {
-                try await clock.sleep(for: delay)
+                try await clock.sleep(until: deadline, tolerance: nil)
             } catch {
                 break
             }

@@ -16,22 +16,21 @@ struct SunSpecProbe {
 
     /// The base address holding the `SunS` marker.
     func findBase() throws(Failure) -> Int {
-        var timedOut: ModbusError?
-        var answered = false
         for base in SunSpecDiscovery.baseAddresses {
             do {
                 let registers = try connection.readHoldingRegisters(unit: unit, address: base, count: SunSpecDiscovery.probeRegisterCount)
                 if SunSpecDiscovery.isSunSpecMarker(registers) { return base }
-                answered = true
             } catch {
                 switch error {
-                case .exception, .badReply: answered = true  // the device is there; no marker at this base
-                case .timeout: timedOut = error
-                case .linkDown, .setup: throw .notReachable(error)
+                case .exception, .badReply:
+                    continue  // the device is there; no marker at this base
+                case .timeout, .linkDown, .setup:
+                    // A unit that does not answer at one base will not at the next: trying them all would
+                    // hold a shared line for three timeouts instead of one.
+                    throw .notReachable(error)
                 }
             }
         }
-        if !answered, let timedOut { throw .notReachable(timedOut) }
         throw .noSunSpec
     }
 
