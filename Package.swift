@@ -66,7 +66,10 @@ let package = Package(
 
         .executableTarget(
             name: "Simulator",
-            dependencies: ["BMSCore", "CModbus", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "BMSCore", "CModbus", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict),
 
         // MARK: - Benchmarks (a plain executable: figures, never assertions)

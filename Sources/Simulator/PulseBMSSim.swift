@@ -1,6 +1,7 @@
 import ArgumentParser
 import BMSCore
 import Foundation
+import Yams
 
 /// `pulsebms-sim`: simulated battery packs that speak Modbus TCP (SunSpec 1 + 802 + 805), driven by a physical
 /// model, with a control port for fault injection.
@@ -24,7 +25,7 @@ struct PulseBMSSim: ParsableCommand {
     @Option(name: .customLong("control-port"), help: "Control port (default: the Modbus port + 1).")
     var controlPort: Int?
 
-    @Option(name: .customLong("pack"), help: "unit=N,chemistry=LFP|NMC|LCO|NCA,cells=N,capacity=AH,soc=PERCENT,current=A,temperature=C (repeatable).")
+    @Option(name: .customLong("pack"), help: "unit=N,chemistry=LFP|NMC|LCO|NCA,cells=N,capacity=AH,soc=PERCENT,current=A,temperature=C[,map=REGISTER_MAP.yaml] (repeatable). With map= the pack speaks that register map instead of SunSpec.")
     var packs: [String] = []
 
     @Option(name: .customLong("tick-ms"), help: "Model step and register refresh interval, ms.")
@@ -69,6 +70,14 @@ struct PulseBMSSim: ParsableCommand {
         var pack = try SimulatedPack(unitID: unit, chemistry: chemistry, cellCount: cells, capacityAmpHours: capacity, soc: soc)
         pack.requestedCurrent = fields["current"].flatMap(Double.init) ?? 0
         if let temperature = fields["temperature"].flatMap(Double.init) { pack.model.temperatureCelsius = temperature }
+        if let path = fields["map"] {
+            do {
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                pack.registerMap = try YAMLDecoder().decode(RegisterMap.self, from: text)
+            } catch {
+                throw ValidationError("pack '\(spec)': cannot load register map \(path): \(error)")
+            }
+        }
         return pack
     }
 }

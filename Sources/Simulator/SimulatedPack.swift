@@ -16,6 +16,8 @@ struct SimulatedPack {
     var alarmResets = 0
     var heartbeat: UInt16 = 0
     var faults = Faults()
+    /// `nil` for a SunSpec pack; the map for a register-map pack.
+    var registerMap: RegisterMap?
 
     struct Faults: Equatable {
         /// Extra heating, K/s.

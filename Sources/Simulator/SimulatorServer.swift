@@ -92,25 +92,45 @@ final class SimulatorServer {
         }
         let before = Array(UnsafeBufferPointer(start: mapping.pointee.tab_registers, count: Int(mapping.pointee.nb_registers)))
         modbus_reply(context, query, length, mapping)
-        let after = UnsafeBufferPointer(start: mapping.pointee.tab_registers, count: Int(mapping.pointee.nb_registers))
+        let after = Array(UnsafeBufferPointer(start: mapping.pointee.tab_registers, count: Int(mapping.pointee.nb_registers)))
+        let start = Int(mapping.pointee.start_registers)
         for index in before.indices where before[index] != after[index] {
-            if let change = packs[unit]?.apply(write: after[index], at: SimulatedPack.baseAddress + index) {
-                log("unit \(unit): agent wrote \(change)")
+            let change: String?
+            if let map = pack.registerMap {
+                change = packs[unit]?.apply(write: after[index], at: start + index, map: map)
+            } else {
+                change = packs[unit]?.apply(write: after[index], at: start + index)
             }
+            if let change { log("unit \(unit): agent wrote \(change)") }
         }
-        if before != Array(after) { refresh(unit) }
+        if before != after { refresh(unit) }
     }
 
     /// Rewrites a pack's registers from its state.
     private func refresh(_ unit: Int) {
         guard let pack = packs[unit] else { return }
-        let image = pack.sunSpecImage()
-        if mappings[unit].map({ Int($0.pointee.nb_registers) != image.count }) ?? true {
+        let start: Int
+        let holding: [UInt16]
+        let input: [UInt16]
+        if let map = pack.registerMap {
+            start = 0
+            (holding, input) = pack.registerImages(map: map)
+        } else {
+            start = SimulatedPack.baseAddress
+            holding = pack.sunSpecImage()
+            input = []
+        }
+        let fits = mappings[unit].map {
+            Int($0.pointee.nb_registers) == holding.count && Int($0.pointee.nb_input_registers) == input.count
+        } ?? false
+        if !fits {
             if let old = mappings[unit] { modbus_mapping_free(old) }
-            mappings[unit] = modbus_mapping_new_start_address(0, 0, 0, 0, UInt32(SimulatedPack.baseAddress), UInt32(image.count), 0, 0)
+            mappings[unit] = modbus_mapping_new_start_address(
+                0, 0, 0, 0, UInt32(start), UInt32(holding.count), 0, UInt32(input.count))
         }
         guard let mapping = mappings[unit] else { return }
-        for (index, word) in image.enumerated() { mapping.pointee.tab_registers[index] = word }
+        for (index, word) in holding.enumerated() { mapping.pointee.tab_registers[index] = word }
+        for (index, word) in input.enumerated() { mapping.pointee.tab_input_registers[index] = word }
     }
 
     // MARK: - Control

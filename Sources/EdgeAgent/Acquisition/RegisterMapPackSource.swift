@@ -54,6 +54,16 @@ final class RegisterMapPackSource: PackSource {
     }
 
     func perform(_ command: LocalCommand) async throws(PackSourceError) {
-        throw .profileMismatch("register map '\(map.name)' defines no register for \(command.rawValue)")
+        guard let write = map.commands?[command.rawValue] else {
+            throw .profileMismatch("register map '\(map.name)' defines no register for \(command.rawValue)")
+        }
+        let unit = unitID
+        do {
+            try await bus.perform { connection throws(ModbusError) in
+                try connection.writeRegister(unit: unit, address: write.address, value: write.value)
+            }
+        } catch {
+            throw .modbus(error)
+        }
     }
 }

@@ -13,6 +13,8 @@ struct AgentSimulatorTests {
 
     static let lfp = "unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"
     static let nmc = "unit=2,chemistry=NMC,cells=14,capacity=56,soc=70"
+    static let mapPath = root.appendingPathComponent("Sources/EdgeAgent/RegisterMaps/generic-lfp-16s.yaml").path
+    static let mapped = "unit=3,chemistry=LFP,cells=16,capacity=100,soc=45,map=\(mapPath)"
 
     private func poller(
         _ simulator: SimulatorProcess, unit: Int, chemistry: Chemistry, capacity: Double, bus: ModbusBus,
@@ -50,6 +52,53 @@ struct AgentSimulatorTests {
             #expect(update.verdict.alarms.isEmpty)
             #expect(poller.counters.successes == 1)
         }
+        await simulator.stop()
+    }
+
+    /// The register-map pack: the shipped generic map read against the simulator, and a configured write.
+    @Test func registerMapPackReadsAndActs() async throws {
+        let simulator = try await SimulatorProcess.start(packs: [Self.lfp, Self.nmc, Self.mapped], packageRoot: Self.root)
+        let bus = bus(simulator)
+        defer { bus.stop() }
+        let source = RegisterMapPackSource(
+            deviceID: "pack_3", unitID: 3, map: try RegisterMapLoader.load(path: Self.mapPath), bus: bus)
+        let snapshot = try await source.read(at: Timestamp(millisecondsSinceEpoch: 0), previous: nil)
+        #expect(snapshot.soc?.value == 45)
+        #expect(snapshot.cellVoltages.count == 16)
+        #expect(snapshot.cellVoltages.allSatisfy { !$0.isStale && (3.0...3.5).contains($0.value) })
+        #expect(snapshot.cellTemperatures.count == 4)
+        #expect(abs((snapshot.temperature?.value ?? 0) - 25) < 0.11)
+        let cellSum = snapshot.cellVoltages.map(\.value).reduce(0, +)
+        #expect(abs((snapshot.voltage?.value ?? 0) - cellSum) < 0.05 * cellSum)
+
+        try await source.perform(.openContactors)
+        #expect(try simulator.status(unit: 3)["contactors_closed"] as? Bool == false)
+        try await source.perform(.resetAlarms)
+        #expect(try simulator.status(unit: 3)["alarm_resets"] as? Int == 1)
+        await simulator.stop()
+    }
+
+    /// Modbus exceptions and a dropped sensor are counted and marked, never a crash or a fresh-looking value.
+    @Test func exceptionsAreCountedAndDroppedSensorsGoStale() async throws {
+        let simulator = try await SimulatorProcess.start(packs: [Self.lfp], packageRoot: Self.root)
+        let bus = bus(simulator)
+        defer { bus.stop() }
+        let poller = try poller(simulator, unit: 1, chemistry: .lfp, capacity: 280, bus: bus)
+        var lastFresh: Timestamp?
+        #expect(await poller.pollOnce(lastFreshRead: &lastFresh).fresh)
+        _ = try simulator.control("fault 1 sensor_dropout 3")
+        let dropped = await poller.pollOnce(lastFreshRead: &lastFresh)
+        #expect(dropped.fresh)
+        #expect(dropped.snapshot.cellTemperatures[2].isStale)
+        #expect(dropped.snapshot.cellTemperatures.filter(\.isStale).count == 1)
+        _ = try simulator.control("fault 1 exception 4")
+        let failed = await poller.pollOnce(lastFreshRead: &lastFresh)
+        #expect(!failed.fresh)
+        #expect(failed.snapshot.voltage?.isStale == true)
+        #expect(poller.counters.exceptions == 1)
+        #expect(poller.counters.successes == 2)
+        _ = try simulator.control("clear 1")
+        #expect(await poller.pollOnce(lastFreshRead: &lastFresh).fresh)
         await simulator.stop()
     }
 

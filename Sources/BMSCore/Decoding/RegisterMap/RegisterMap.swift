@@ -23,18 +23,24 @@ public struct RegisterMap: Codable, Sendable, Equatable {
     public var byteOrder: ByteOrder?
     /// The points, in any order.
     public var points: [RegisterPoint]
+    /// Writes that carry out local commands, by command name (`open_contactors`, `stop_power`, `reset_alarms`).
+    public var commands: [String: RegisterWrite]?
+
+    /// The command names a map may define.
+    public static let commandNames: Set<String> = ["open_contactors", "stop_power", "reset_alarms"]
 
     /// A register map.
-    public init(name: String, byteOrder: ByteOrder? = nil, points: [RegisterPoint]) {
+    public init(name: String, byteOrder: ByteOrder? = nil, points: [RegisterPoint], commands: [String: RegisterWrite]? = nil) {
         self.name = name
         self.byteOrder = byteOrder
         self.points = points
+        self.commands = commands
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name
         case byteOrder = "byte_order"
-        case points
+        case points, commands
     }
 
     /// Reads a map, refusing unknown keys.
@@ -44,6 +50,12 @@ public struct RegisterMap: Codable, Sendable, Equatable {
         name = try container.decode(String.self, forKey: .name)
         byteOrder = try container.decodeIfPresent(ByteOrder.self, forKey: .byteOrder)
         points = try container.decode([RegisterPoint].self, forKey: .points)
+        commands = try container.decodeIfPresent([String: RegisterWrite].self, forKey: .commands)
+        if let unknown = commands?.keys.sorted().first(where: { !Self.commandNames.contains($0) }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .commands, in: container,
+                debugDescription: "unknown command '\(unknown)'; known commands: \(Self.commandNames.sorted().joined(separator: ", "))")
+        }
     }
 
     /// Throws a `DecodingError` naming the first key of the object being decoded that is not in `known`.
