@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Benchmarks (figures only, nothing asserted): pure BMSCore timings, then SunSpec polls per second against
+# the simulator over loopback Modbus TCP. Release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+for product in PulseBMSBench pulsebms-agent pulsebms-sim; do swift build -c release --product "$product" >/dev/null; done
+bin=$(swift build -c release --show-bin-path)
+
+"$bin/PulseBMSBench"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin/pulsebms-sim" --port "$port" --control-port $((port + 1)) \
+  --pack unit=1,chemistry=NMC,cells=144,capacity=100,soc=60 \
+  --pack unit=2,chemistry=NMC,cells=144,capacity=100,soc=60 \
+  --pack unit=3,chemistry=LFP,cells=16,capacity=280,soc=60 2>/dev/null &
+sim=$!
+trap 'kill $sim 2>/dev/null' EXIT
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.05; done
+"$bin/pulsebms-agent" bench-poll "modbus-tcp://127.0.0.1:$port/1" --seconds 5
+"$bin/pulsebms-agent" bench-poll "modbus-tcp://127.0.0.1:$port/1" --seconds 5 --units 2
+"$bin/pulsebms-agent" bench-poll "modbus-tcp://127.0.0.1:$port/3" --seconds 5
