@@ -78,6 +78,25 @@ struct AgentSimulatorTests {
         await simulator.stop()
     }
 
+    /// An over-voltage on one cell trips the voltage rule with that cell's number and opens the contactors.
+    @Test func cellOverVoltageNamesTheCellAndOpensContactors() async throws {
+        let simulator = try await SimulatorProcess.start(packs: [Self.lfp], packageRoot: Self.root)
+        let bus = bus(simulator)
+        defer { bus.stop() }
+        let poller = try poller(simulator, unit: 1, chemistry: .lfp, capacity: 280, bus: bus)
+        var lastFresh: Timestamp?
+        #expect(await poller.pollOnce(lastFreshRead: &lastFresh).verdict.alarms.isEmpty)
+        _ = try simulator.control("fault 1 cell_over_voltage 5 0.45")
+        var update = await poller.pollOnce(lastFreshRead: &lastFresh)
+        #expect(update.verdict.alarms.isEmpty)  // debounce: one sample is not enough
+        update = await poller.pollOnce(lastFreshRead: &lastFresh)
+        let alarm = try #require(update.verdict.alarms.first { $0.code == "VOLT_001" })
+        #expect(alarm.severity == .critical)
+        #expect(alarm.data["cell_number"] == 5)
+        #expect(try simulator.status(unit: 1)["contactors_closed"] as? Bool == false)
+        await simulator.stop()
+    }
+
     /// Modbus exceptions and a dropped sensor are counted and marked, never a crash or a fresh-looking value.
     @Test func exceptionsAreCountedAndDroppedSensorsGoStale() async throws {
         let simulator = try await SimulatorProcess.start(packs: [Self.lfp], packageRoot: Self.root)

@@ -65,6 +65,18 @@ struct ModbusBusTests {
                 try connection.readHoldingRegisters(unit: 1, address: 40000, count: 2)
             }
         }
+        // It comes back on the same port: the bus reconnects on its own.
+        let revived = try ChildProcess(python, [Self.peer, String(port)])
+        let reviveDeadline = ContinuousClock.now + .seconds(20)
+        while !FreePort.isAccepting(port: port) {
+            guard revived.isRunning, ContinuousClock.now < reviveDeadline else { throw TestSupportError.didNotStart("pymodbus again") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let afterReconnect = try await bus.perform { connection throws(ModbusError) in
+            try connection.readHoldingRegisters(unit: 1, address: 40000, count: 2)
+        }
+        #expect(afterReconnect == [0x5375, 0x6E53])
+        await revived.terminate()
         bus.stop()
         await #expect(throws: ModbusError.linkDown("the bus is stopped")) {
             try await bus.perform { connection throws(ModbusError) in
