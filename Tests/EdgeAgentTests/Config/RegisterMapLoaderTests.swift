@@ -48,5 +48,7 @@ struct ExampleConfigurationTests {
         #expect(configuration.devices.map(\.deviceID) == ["pack_lfp_01", "pack_nmc_02", "pack_lfp_03"])
         #expect(try configuration.devices[1].safetyLimits().cellVoltageMax.maximumSafety == 4.1)
         #expect(try configuration.devices[1].safetyLimits().chargeTemperatureMax.maximumSafety == 45)
+        let simSite = try ConfigurationLoader.load(path: root.appendingPathComponent("examples/sim-site.yaml").path)
+        #expect(simSite.devices.count == 2)
     }
 }
