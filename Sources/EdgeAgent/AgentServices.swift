@@ -1,6 +1,7 @@
 import BMSCore
 import Foundation
 import Logging
+import PulseMQTT
 import ServiceLifecycle
 
 /// The agent's long-running work, built from a validated configuration.
@@ -8,6 +9,8 @@ struct AgentServices {
     var buses: [ModbusBus]
     var pollers: [DevicePoller<ContinuousClock>]
     var actionLog: ActionLog
+    /// Present when the configuration names a broker.
+    var forwarding: ForwardingService?
 
     /// Builds buses, sources and pollers. Nothing is opened until the pollers run.
     static func build(
@@ -45,7 +48,61 @@ struct AgentServices {
                     policy: configuration.safetyPolicy ?? .standard, interval: device.pollInterval, clock: ContinuousClock(),
                     now: { Timestamp(Date()) }, actionLog: actionLog, logger: logger))
         }
-        return AgentServices(buses: Array(buses.values), pollers: pollers, actionLog: actionLog)
+        var forwarding: ForwardingService?
+        if let mqtt = configuration.mqtt {
+            let buffer = try SQLiteTelemetryBuffer(path: "\(stateDirectory ?? ".")/telemetry.sqlite")
+            let client = try MosquittoClient(
+                options: MQTTClientOptions(
+                    host: mqtt.host, port: mqtt.port ?? 1883,
+                    clientID: mqtt.clientID ?? "pulsebms-agent-\(configuration.siteID)",
+                    keepAliveSeconds: mqtt.keepaliveSeconds ?? 30, username: mqtt.username, password: mqtt.password,
+                    tls: mqtt.tls.map { MQTTTLSOptions(caFile: $0.caFile, certificateFile: $0.certFile, keyFile: $0.keyFile) }),
+                logger: logger)
+            let forwarder = TelemetryForwarder(siteID: configuration.siteID, buffer: buffer, client: client, logger: logger)
+            // Subscribe before any poller runs, so no sample is missed.
+            let streams = zip(pollers, configuration.devices).map { poller, device in
+                (poller.makeUpdateStream(keeping: 10_000), device.firmwareVersion)
+            }
+            forwarding = ForwardingService(forwarder: forwarder, client: client, streams: streams)
+        }
+        return AgentServices(buses: Array(buses.values), pollers: pollers, actionLog: actionLog, forwarding: forwarding)
+    }
+}
+
+/// Forwards every poller's samples through the buffer to the broker, and replays the backlog.
+///
+/// It runs until the pollers' streams end (acquisition stops first on shutdown), then stops the MQTT client.
+struct ForwardingService: Service {
+    let forwarder: TelemetryForwarder
+    let client: MosquittoClient
+    let streams: [(AsyncStream<PollUpdate>, String?)]
+
+    func run() async throws {
+        client.start()
+        let client = client
+        await withTaskGroup(of: Void.self) { outer in
+            outer.addTask {
+                // After shutdown starts, outstanding publishes get a few seconds for their PUBACK; then the
+                // client stops and whatever was not acknowledged stays in the buffer for the next start.
+                do {
+                    try await gracefulShutdown()
+                    try await Task.sleep(for: .seconds(5))
+                    await client.stop()
+                } catch {
+                    return  // everything finished first
+                }
+            }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await cancelWhenGracefulShutdown { await forwarder.drain() }
+                }
+                for (stream, firmware) in streams {
+                    group.addTask { await forwarder.forward(stream, firmwareVersion: firmware) }
+                }
+            }
+            outer.cancelAll()
+        }
+        await client.stop()
     }
 }
 

@@ -28,9 +28,14 @@ struct RunCommand: AsyncParsableCommand {
             configuration: configuration, configurationDirectory: URL(fileURLWithPath: config).deletingLastPathComponent(),
             stateDirectory: stateDirectory, logger: logger)
         logger.info("Agent started", metadata: ["site": "\(configuration.siteID)", "devices": "\(services.pollers.count)"])
-        let group = ServiceGroup(
-            services: [AcquisitionService(services: services, logger: logger)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        // Shutdown runs in reverse: acquisition stops first, forwarding (and the buffer) last.
+        var group: [any Service] = []
+        if let forwarding = services.forwarding { group.append(forwarding) }
+        group.append(AcquisitionService(services: services, logger: logger))
+        let serviceGroup = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: group.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await serviceGroup.run()
     }
 }

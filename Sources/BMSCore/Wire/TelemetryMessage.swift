@@ -38,10 +38,12 @@ public struct TelemetryMessage: Codable, Sendable, Equatable {
     public var measurements: Measurements
     public var status: RuntimeStatus
     public var alarms: AlarmSummary
+    /// `true` on a sample replayed from the agent's buffer after an outage: it must not update live views.
+    public var isHistorical: Bool?
 
     public init(
         schemaVersion: SchemaVersion = .v1, timestamp: Timestamp, sequenceNumber: UInt64, deviceInfo: DeviceInfo,
-        measurements: Measurements, status: RuntimeStatus, alarms: AlarmSummary
+        measurements: Measurements, status: RuntimeStatus, alarms: AlarmSummary, isHistorical: Bool? = nil
     ) {
         self.schemaVersion = schemaVersion
         self.timestamp = timestamp
@@ -50,6 +52,7 @@ public struct TelemetryMessage: Codable, Sendable, Equatable {
         self.measurements = measurements
         self.status = status
         self.alarms = alarms
+        self.isHistorical = isHistorical
     }
 
     enum CodingKeys: String, CodingKey {
@@ -58,6 +61,7 @@ public struct TelemetryMessage: Codable, Sendable, Equatable {
         case sequenceNumber = "sequence_number"
         case deviceInfo = "device_info"
         case measurements, status, alarms
+        case isHistorical = "is_historical"
     }
 }
 
@@ -92,24 +96,27 @@ public struct Measurements: Codable, Sendable, Equatable {
 }
 
 /// Pack-level values. Current and power are negative while charging (the spec's examples).
+///
+/// Voltage and current are always present; a value the pack does not report, or whose read failed, is
+/// absent rather than invented.
 public struct PackMeasurements: Codable, Sendable, Equatable {
     /// Pack voltage in V.
     public var voltage: Double
     /// Pack current in A.
     public var current: Double
     /// Pack power in W.
-    public var power: Double
+    public var power: Double?
     /// Pack temperature in °C.
-    public var temperature: Double
+    public var temperature: Double?
     /// State of charge in percent.
-    public var soc: Double
+    public var soc: Double?
     /// State of health in percent.
-    public var soh: Double
+    public var soh: Double?
     /// Internal resistance in Ω.
     public var internalResistance: Double?
 
     public init(
-        voltage: Double, current: Double, power: Double, temperature: Double, soc: Double, soh: Double,
+        voltage: Double, current: Double, power: Double?, temperature: Double?, soc: Double?, soh: Double?,
         internalResistance: Double? = nil
     ) {
         self.voltage = voltage

@@ -35,7 +35,7 @@ final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration ==
     let maximumBackoff: Duration
     /// Polls a late poller may run back to back to get back onto its schedule.
     static var maximumCatchUp: Int { 3 }
-    /// Every poll's result, newest kept if nobody reads.
+    /// Every poll's result for the first observer (tests and the transition log), newest 64 kept.
     let updates: AsyncStream<PollUpdate>
 
     private let source: any PackSource
@@ -44,6 +44,7 @@ final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration ==
     private let actionLog: ActionLog
     private let logger: Logger
     private let sink: AsyncStream<PollUpdate>.Continuation
+    private let observers = Mutex<[AsyncStream<PollUpdate>.Continuation]>([])
     private let state: Mutex<State>
 
     private struct State {
@@ -69,6 +70,14 @@ final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration ==
         self.logger = logger
         state = Mutex(State(monitor: SafetyMonitor(limits: limits, policy: policy)))
         (updates, sink) = AsyncStream.makeStream(of: PollUpdate.self, bufferingPolicy: .bufferingNewest(64))
+    }
+
+    /// Another stream of every poll's result, with its own buffer: `limit` updates are kept for a slow
+    /// reader, then the oldest are dropped (the reader can see gaps by sequence number).
+    func makeUpdateStream(keeping limit: Int) -> AsyncStream<PollUpdate> {
+        let (stream, continuation) = AsyncStream.makeStream(of: PollUpdate.self, bufferingPolicy: .bufferingNewest(limit))
+        observers.withLock { $0.append(continuation) }
+        return stream
     }
 
     var counters: PollCounters { state.withLock { $0.counters } }
@@ -100,6 +109,7 @@ final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration ==
             }
         }
         sink.finish()
+        for observer in observers.withLock({ $0 }) { observer.finish() }
     }
 
     /// One read, one safety evaluation, and any protective action it calls for.
@@ -153,6 +163,7 @@ final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration ==
         let update = PollUpdate(snapshot: snapshot, verdict: verdict, fresh: fresh)
         state.withLock { $0.last = update }
         sink.yield(update)
+        for observer in observers.withLock({ $0 }) { observer.yield(update) }
         return update
     }
 

@@ -1,0 +1,161 @@
+import BMSCore
+import Foundation
+import PulseMQTT
+import Synchronization
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The whole edge path with real processes: pulsebms-sim → pulsebms-agent → mosquitto → a subscriber.
+/// The broker is stopped and restarted, and the agent is SIGKILLed and restarted; every sequence number from
+/// the first to the last still arrives at least once.
+@Suite("Store and forward", .serialized)
+struct StoreAndForwardTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let agentBinary = root.appendingPathComponent(".build/debug/pulsebms-agent").path
+    static let devices = ["pack_lfp", "pack_nmc", "pack_map"]
+
+    @Test func nothingIsLostAcrossABrokerOutageAndAnAgentCrash() async throws {
+        try await MosquittoBroker.withRunning(persistence: true) { broker in
+            let mapPath = Self.root.appendingPathComponent("Sources/EdgeAgent/RegisterMaps/generic-lfp-16s.yaml").path
+            let simulator = try await SimulatorProcess.start(
+                packs: [
+                    "unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=NMC,cells=14,capacity=56,soc=70",
+                    "unit=3,chemistry=LFP,cells=16,capacity=100,soc=45,map=\(mapPath)",
+                ], packageRoot: Self.root)
+            let directory = try TemporaryDirectory("agent")
+            defer { directory.remove() }
+            let config = directory.file("agent.yaml")
+            try Self.configuration(simulatorPort: simulator.port, brokerPort: broker.port, mapPath: mapPath)
+                .write(to: config, atomically: true, encoding: .utf8)
+
+            let received = Received()
+            let subscriber = try MosquittoClient(
+                options: MQTTClientOptions(
+                    port: broker.port, clientID: "test-relay-\(UUID().uuidString.prefix(6))",
+                    initialReconnectDelay: .milliseconds(50), maximumReconnectDelay: .milliseconds(200)))
+            subscriber.start()
+            try await subscriber.waitUntilConnected()
+            try await subscriber.subscribe(TopicFilter.devices(.telemetry).rawValue)
+            let collecting = Task {
+                for await message in subscriber.messages {
+                    if let telemetry = try? WireCoding.decode(TelemetryMessage.self, from: message.payload) {
+                        received.add(telemetry)
+                    }
+                }
+            }
+
+            func startAgent() throws -> ChildProcess {
+                try ChildProcess(
+                    Self.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
+                    outputFile: directory.file("agent.log").path)
+            }
+            var agent = try startAgent()
+
+            try await received.waitUntil(seconds: 20) { $0.everyDevice(Self.devices, atLeast: 5) }
+            // Broker outage: the agent keeps polling and buffering.
+            await broker.stop()
+            let beforeOutage = received.maximum
+            try await Task.sleep(for: .seconds(2))  // the outage itself, not a synchronisation
+            try await broker.restart()
+            try await received.waitUntil(seconds: 30) { $0.everyDevice(Self.devices, beyond: beforeOutage, by: 10) }
+
+            // Agent crash: SIGKILL, then start it again on the same state directory.
+            await agent.terminate(signal: SIGKILL)
+            let beforeCrash = received.maximum
+            agent = try startAgent()
+            try await received.waitUntil(seconds: 30) { $0.everyDevice(Self.devices, beyond: beforeCrash, by: 10) }
+
+            // Every sequence number from 1 to the newest arrives, replayed ones included.
+            try await received.waitUntil(seconds: 30) { $0.gapless(Self.devices) }
+            let summary = received.summary(Self.devices)
+            #expect(received.gapless(Self.devices), "\(summary)")
+            #expect(received.historicalCount > 0, "the outage must have been replayed as historical")
+
+            await agent.terminate()
+            collecting.cancel()
+            await subscriber.stop()
+            await simulator.stop()
+            let log = (try? String(contentsOf: directory.file("agent.log"), encoding: .utf8)) ?? ""
+            #expect(!log.contains("Fatal error"), "\(log.suffix(2000))")
+        }
+    }
+
+    static func configuration(simulatorPort: Int, brokerPort: Int, mapPath: String) -> String {
+        """
+        site_id: site_e2e
+        mqtt: { host: 127.0.0.1, port: \(brokerPort), client_id: agent-e2e }
+        buses:
+          - id: sim
+            modbus_tcp: { host: 127.0.0.1, port: \(simulatorPort) }
+            response_timeout_ms: 300
+        devices:
+          - { device_id: pack_lfp, name: LFP, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
+              specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+          - { device_id: pack_nmc, name: NMC, chemistry: NMC, bus: sim, unit_id: 2, profile: sunspec, poll_interval_ms: 100,
+              specifications: { nominal_capacity: 56, nominal_voltage: 51.8, series_cells: 14, parallel_cells: 1 } }
+          - { device_id: pack_map, name: Map, chemistry: LFP, bus: sim, unit_id: 3, profile: register_map, poll_interval_ms: 100,
+              register_map: \(mapPath),
+              specifications: { nominal_capacity: 100, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+        """
+    }
+}
+
+/// Sequence numbers received per device.
+final class Received: Sendable {
+    private let state = Mutex<([String: Set<UInt64>], Int)>(([:], 0))
+
+    func add(_ message: TelemetryMessage) {
+        state.withLock {
+            $0.0[message.deviceInfo.deviceID, default: []].insert(message.sequenceNumber)
+            if message.isHistorical == true { $0.1 += 1 }
+        }
+    }
+
+    var maximum: [String: UInt64] { state.withLock { $0.0.mapValues { $0.max() ?? 0 } } }
+    var historicalCount: Int { state.withLock { $0.1 } }
+
+    func everyDevice(_ devices: [String], atLeast count: Int) -> Bool {
+        state.withLock { state in devices.allSatisfy { (state.0[$0]?.count ?? 0) >= count } }
+    }
+
+    func everyDevice(_ devices: [String], beyond previous: [String: UInt64], by margin: UInt64) -> Bool {
+        let now = maximum
+        return devices.allSatisfy { (now[$0] ?? 0) >= (previous[$0] ?? 0) + margin }
+    }
+
+    func gapless(_ devices: [String]) -> Bool {
+        state.withLock { state in
+            devices.allSatisfy { device in
+                guard let numbers = state.0[device], let top = numbers.max() else { return false }
+                return numbers.count == Int(top) && numbers.min() == 1
+            }
+        }
+    }
+
+    func summary(_ devices: [String]) -> String {
+        state.withLock { state in
+            devices.map { device in
+                let numbers = state.0[device] ?? []
+                let top = numbers.max() ?? 0
+                let missing = top == 0 ? [] : (1...top).filter { !numbers.contains($0) }
+                return "\(device): \(numbers.count) of 1…\(top), missing \(missing.prefix(20))"
+            }.joined(separator: "; ")
+        }
+    }
+
+    /// Waits for `condition`, checking as messages arrive; fails after `seconds`.
+    func waitUntil(seconds: Double, _ condition: @escaping @Sendable (Received) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !condition(self) {
+            guard ContinuousClock.now < deadline else {
+                throw TestSupportError.didNotStart("condition not met within \(seconds) s: \(summary(StoreAndForwardTests.devices))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
