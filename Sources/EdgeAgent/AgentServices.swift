@@ -51,19 +51,21 @@ struct AgentServices {
         var forwarding: ForwardingService?
         if let mqtt = configuration.mqtt {
             let buffer = try SQLiteTelemetryBuffer(path: "\(stateDirectory ?? ".")/telemetry.sqlite")
+            let birth = BirthAnnouncer(configuration: configuration)
             let client = try MosquittoClient(
                 options: MQTTClientOptions(
                     host: mqtt.host, port: mqtt.port ?? 1883,
                     clientID: mqtt.clientID ?? "pulsebms-agent-\(configuration.siteID)",
                     keepAliveSeconds: mqtt.keepaliveSeconds ?? 30, username: mqtt.username, password: mqtt.password,
-                    tls: mqtt.tls.map { MQTTTLSOptions(caFile: $0.caFile, certificateFile: $0.certFile, keyFile: $0.keyFile) }),
+                    tls: mqtt.tls.map { MQTTTLSOptions(caFile: $0.caFile, certificateFile: $0.certFile, keyFile: $0.keyFile) },
+                    will: birth.will()),
                 logger: logger)
             let forwarder = TelemetryForwarder(siteID: configuration.siteID, buffer: buffer, client: client, logger: logger)
             // Subscribe before any poller runs, so no sample is missed.
             let streams = zip(pollers, configuration.devices).map { poller, device in
                 (poller.makeUpdateStream(keeping: 10_000), device.firmwareVersion)
             }
-            forwarding = ForwardingService(forwarder: forwarder, client: client, streams: streams)
+            forwarding = ForwardingService(forwarder: forwarder, client: client, streams: streams, birth: birth, logger: logger)
         }
         return AgentServices(buses: Array(buses.values), pollers: pollers, actionLog: actionLog, forwarding: forwarding)
     }
@@ -76,10 +78,26 @@ struct ForwardingService: Service {
     let forwarder: TelemetryForwarder
     let client: MosquittoClient
     let streams: [(AsyncStream<PollUpdate>, String?)]
+    let birth: BirthAnnouncer
+    let logger: Logger
 
     func run() async throws {
         client.start()
         let client = client
+        let birth = birth
+        let logger = logger
+        // Birth on every connect: the agent online and every pack's descriptor, retained.
+        let announcing = Task {
+            for await event in client.connectionEvents {
+                guard case .connected = event else { continue }
+                do {
+                    try await birth.announce(on: client, status: .online)
+                } catch {
+                    logger.warning("Birth announcement failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { announcing.cancel() }
         await withTaskGroup(of: Void.self) { outer in
             outer.addTask {
                 // After shutdown starts, outstanding publishes get a few seconds for their PUBACK; then the
@@ -102,6 +120,8 @@ struct ForwardingService: Service {
             }
             outer.cancelAll()
         }
+        // A clean stop says goodbye itself (the broker discards the Will on a normal disconnect).
+        if client.isConnected { try? await birth.announce(on: client, status: .offline) }
         await client.stop()
     }
 }

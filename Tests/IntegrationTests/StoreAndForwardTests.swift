@@ -85,6 +85,67 @@ struct StoreAndForwardTests {
         }
     }
 
+    /// Birth statuses with descriptors on connect; the Will marks the agent offline when it is killed; a clean
+    /// stop marks everything offline itself. All retained, so a late subscriber sees the last word.
+    @Test func birthWillAndCleanStopStatuses() async throws {
+        try await MosquittoBroker.withRunning { broker in
+            let mapPath = Self.root.appendingPathComponent("Sources/EdgeAgent/RegisterMaps/generic-lfp-16s.yaml").path
+            let simulator = try await SimulatorProcess.start(
+                packs: [
+                    "unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=NMC,cells=14,capacity=56,soc=70",
+                    "unit=3,chemistry=LFP,cells=16,capacity=100,soc=45,map=\(mapPath)",
+                ], packageRoot: Self.root)
+            let directory = try TemporaryDirectory("agent")
+            defer { directory.remove() }
+            let config = directory.file("agent.yaml")
+            try Self.configuration(simulatorPort: simulator.port, brokerPort: broker.port, mapPath: mapPath)
+                .write(to: config, atomically: true, encoding: .utf8)
+            func startAgent() throws -> ChildProcess {
+                try ChildProcess(
+                    Self.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
+                    outputFile: directory.file("agent.log").path)
+            }
+            let statuses = Statuses()
+            let watcher = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "watch-\(UUID().uuidString.prefix(6))"))
+            watcher.start()
+            try await watcher.waitUntilConnected()
+            try await watcher.subscribe(TopicFilter.devices(.status).rawValue)  // also matches coordinator/status
+            let collecting = Task {
+                for await message in watcher.messages { statuses.add(message) }
+            }
+
+            var agent = try startAgent()
+            try await statuses.waitUntil(seconds: 20) { $0.agent == .online && $0.devices(Self.devices, are: .online) }
+            let descriptor = try #require(statuses.device("pack_nmc"))
+            #expect(descriptor.descriptor.chemistry == .nmc)
+            #expect(descriptor.descriptor.specifications.seriesCells == 14)
+            #expect(descriptor.descriptor.siteID == "site_e2e")
+
+            await agent.terminate(signal: SIGKILL)
+            try await statuses.waitUntil(seconds: 20) { $0.agent == .offline }  // the Will
+
+            agent = try startAgent()
+            try await statuses.waitUntil(seconds: 20) { $0.agent == .online }
+            await agent.terminate()  // SIGTERM: a clean goodbye
+            try await statuses.waitUntil(seconds: 20) { $0.agent == .offline && $0.devices(Self.devices, are: .offline) }
+
+            // Retained: a subscriber arriving now still learns the last word.
+            let late = Statuses()
+            let lateClient = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "late-\(UUID().uuidString.prefix(6))", cleanStart: true))
+            lateClient.start()
+            try await lateClient.waitUntilConnected()
+            try await lateClient.subscribe(TopicFilter.devices(.status).rawValue)
+            let lateCollecting = Task { for await message in lateClient.messages { late.add(message) } }
+            try await late.waitUntil(seconds: 10) { $0.agent == .offline && $0.devices(Self.devices, are: .offline) }
+
+            lateCollecting.cancel()
+            collecting.cancel()
+            await lateClient.stop()
+            await watcher.stop()
+            await simulator.stop()
+        }
+    }
+
     static func configuration(simulatorPort: Int, brokerPort: Int, mapPath: String) -> String {
         """
         site_id: site_e2e
@@ -155,6 +216,42 @@ final class Received: Sendable {
             guard ContinuousClock.now < deadline else {
                 throw TestSupportError.didNotStart("condition not met within \(seconds) s: \(summary(StoreAndForwardTests.devices))")
             }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
+
+/// The latest status per topic.
+final class Statuses: Sendable {
+    private let state = Mutex<(AgentLinkStatus?, [String: DeviceStatusMessage])>((nil, [:]))
+
+    func add(_ message: MQTTMessage) {
+        guard let topic = try? MQTTTopic(parsing: message.topic) else { return }
+        switch topic {
+        case .coordinator(_, .status):
+            if let status = try? WireCoding.decode(AgentStatusMessage.self, from: message.payload) {
+                state.withLock { $0.0 = status.status }
+            }
+        case .device(_, let device, .status):
+            if let status = try? WireCoding.decode(DeviceStatusMessage.self, from: message.payload) {
+                state.withLock { $0.1[device.rawValue] = status }
+            }
+        default:
+            break
+        }
+    }
+
+    var agent: AgentLinkStatus? { state.withLock { $0.0 } }
+    func device(_ id: String) -> DeviceStatusMessage? { state.withLock { $0.1[id] } }
+
+    func devices(_ ids: [String], are status: DeviceStatus) -> Bool {
+        state.withLock { state in ids.allSatisfy { state.1[$0]?.status == status } }
+    }
+
+    func waitUntil(seconds: Double, _ condition: @escaping @Sendable (Statuses) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !condition(self) {
+            guard ContinuousClock.now < deadline else { throw TestSupportError.didNotStart("status condition within \(seconds) s") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
