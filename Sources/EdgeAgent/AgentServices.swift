@@ -156,3 +156,30 @@ struct AcquisitionService: Service {
         }
     }
 }
+
+/// Tells systemd the agent is ready, and pings its watchdog only while every poller is alive: each has
+/// started a read within twice its longest back-off. A dead pack does not stop the pings (its poller keeps
+/// retrying); a poller stuck for good does, and systemd restarts the agent.
+struct SystemdService: Service {
+    let notifier: SystemdNotifier
+    let pollers: [DevicePoller<ContinuousClock>]
+
+    func run() async throws {
+        notifier.notify("READY=1")
+        guard let interval = notifier.watchdogInterval else {
+            try? await gracefulShutdown()
+            notifier.notify("STOPPING=1")
+            return
+        }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                let now = ContinuousClock.now
+                if pollers.allSatisfy({ now - $0.lastAttempt < ($0.maximumBackoff + $0.interval) * 2 }) {
+                    notifier.notify("WATCHDOG=1")
+                }
+            }
+        }
+        notifier.notify("STOPPING=1")
+    }
+}

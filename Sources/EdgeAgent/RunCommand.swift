@@ -32,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
         var group: [any Service] = []
         if let forwarding = services.forwarding { group.append(forwarding) }
         group.append(AcquisitionService(services: services, logger: logger))
+        if let notifier = SystemdNotifier.fromEnvironment() {
+            group.append(SystemdService(notifier: notifier, pollers: services.pollers))
+        }
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: group.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

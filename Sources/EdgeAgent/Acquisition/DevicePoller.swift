@@ -52,7 +52,7 @@ final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration ==
         var counters = PollCounters()
         var last: PollUpdate?
         var commandsInForce: Set<LocalCommand> = []
-        var reads = 0
+        var lastAttempt = ContinuousClock.now
     }
 
     init(
@@ -81,6 +81,8 @@ final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration ==
     }
 
     var counters: PollCounters { state.withLock { $0.counters } }
+    /// When the poller last started a read (for the watchdog: a stuck poller stops advancing this).
+    var lastAttempt: ContinuousClock.Instant { state.withLock { $0.lastAttempt } }
     /// The limits the poller protects the pack with.
     var limits: SafetyLimits { state.withLock { $0.monitor.limits } }
     var latest: PollUpdate? { state.withLock { $0.last } }
@@ -116,6 +118,7 @@ final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration ==
     func pollOnce(lastFreshRead: inout Timestamp?) async -> PollUpdate {
         let previous = state.withLock { $0.last?.snapshot }
         let started = ContinuousClock.now  // latency is a real measurement, whatever clock paces the polls
+        state.withLock { $0.lastAttempt = started }
         let time = now()
         var snapshot: PackSnapshot
         var fresh = true
