@@ -1,16 +1,62 @@
 #!/usr/bin/env bash
-# The main job. For now: build both programs and show what they offer. Later issues turn this into a
-# whole demo site (mosquitto, simulated packs, the agent and the relay) on one machine.
+# The main job: a whole demo site on one machine — a mosquitto broker, pulsebms-sim with three packs
+# (LFP and NMC over SunSpec, one LFP pack through a register map) and pulsebms-agent reading, protecting and
+# forwarding them. Ctrl-C stops everything. Set PULSEBMS_DEMO_SECONDS to stop by itself after that long.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 swift build --product pulsebms-agent
-swift build --product pulsebms-relay
+swift build --product pulsebms-sim
 bin=$(swift build --show-bin-path)
 
-"$bin/pulsebms-agent" --help
-echo
-"$bin/pulsebms-agent" version
-echo
-"$bin/pulsebms-relay" --help
+work=$(mktemp -d /tmp/pulsebms-demo.XXXXXX)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mqtt_port=$(free_port)
+modbus_port=$(free_port)
+control_port=$(free_port)
+
+cat > "$work/mosquitto.conf" <<CONF
+listener $mqtt_port 127.0.0.1
+allow_anonymous true
+max_queued_messages 0
+set_tcp_nodelay true
+user root
+persistence false
+CONF
+
+sed -e "s/port: 1502/port: $modbus_port/" examples/sim-site.yaml > "$work/agent.yaml"
+cat >> "$work/agent.yaml" <<CONF
+  - device_id: pack_map
+    name: Simulated LFP 16S, vendor register map
+    chemistry: LFP
+    specifications: { nominal_capacity: 100, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 }
+    bus: sim
+    unit_id: 3
+    profile: register_map
+    register_map: $(pwd)/Sources/EdgeAgent/RegisterMaps/generic-lfp-16s.yaml
+mqtt: { host: 127.0.0.1, port: $mqtt_port, client_id: pulsebms-agent-demo }
+CONF
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 & pids+=($!)
+"$bin/pulsebms-sim" --port "$modbus_port" --control-port "$control_port" \
+  --pack unit=1,chemistry=LFP,cells=16,capacity=280,soc=60,current=-40 \
+  --pack unit=2,chemistry=NMC,cells=14,capacity=56,soc=70,current=20 \
+  --pack "unit=3,chemistry=LFP,cells=16,capacity=100,soc=45,map=$(pwd)/Sources/EdgeAgent/RegisterMaps/generic-lfp-16s.yaml" \
+  > "$work/sim.log" 2>&1 & pids+=($!)
+sleep 1
+"$bin/pulsebms-agent" run --config "$work/agent.yaml" --state-dir "$work" > "$work/agent.log" 2>&1 & pids+=($!)
+
+cat <<TXT
+PulseBMS demo site is running (files in $work):
+  MQTT broker      mqtt://127.0.0.1:$mqtt_port  — watch: mosquitto_sub -p $mqtt_port -t "pulsebms/#" -v
+  simulated packs  modbus-tcp://127.0.0.1:$modbus_port units 1–3; try: $bin/pulsebms-agent probe modbus-tcp://127.0.0.1:$modbus_port/1
+  fault injection  echo "fault 2 over_temperature 5" > /dev/tcp/127.0.0.1/$control_port
+  agent log        tail -f $work/agent.log   (protective actions also in $work/actions.jsonl)
+Ctrl-C stops everything.
+TXT
+if [ -n "${PULSEBMS_DEMO_SECONDS:-}" ]; then sleep "$PULSEBMS_DEMO_SECONDS"; else wait; fi
