@@ -31,6 +31,7 @@ struct AgentServices {
             buses[bus.id] = ModbusBus(id: bus.id, endpoint: endpoint, responseTimeout: bus.responseTimeout)
         }
         var pollers: [DevicePoller<ContinuousClock>] = []
+        var sources: [any PackSource] = []
         for device in configuration.devices {
             guard let bus = buses[device.bus] else { continue }
             let source: any PackSource
@@ -42,6 +43,7 @@ struct AgentServices {
                 source = RegisterMapPackSource(
                     deviceID: device.deviceID, unitID: device.unitID, map: try RegisterMapLoader.load(path: path), bus: bus)
             }
+            sources.append(source)
             pollers.append(
                 DevicePoller(
                     deviceID: device.deviceID, source: source, limits: try device.safetyLimits(),
@@ -65,7 +67,17 @@ struct AgentServices {
             let streams = zip(pollers, configuration.devices).map { poller, device in
                 (poller.makeUpdateStream(keeping: 10_000), device.firmwareVersion)
             }
-            forwarding = ForwardingService(forwarder: forwarder, client: client, streams: streams, birth: birth, logger: logger)
+            let packs = Dictionary(
+                uniqueKeysWithValues: zip(configuration.devices, zip(pollers, sources)).map { device, pair in
+                    (device.deviceID, CommandProcessor.Pack(poller: pair.0, source: pair.1))
+                })
+            let commands = CommandProcessor(
+                siteID: configuration.siteID, packs: packs,
+                store: try CommandStore(path: "\(stateDirectory ?? ".")/commands.sqlite"), client: client, birth: birth,
+                logger: logger)
+            forwarding = ForwardingService(
+                forwarder: forwarder, client: client, streams: streams, birth: birth, commands: commands,
+                siteID: configuration.siteID, logger: logger)
         }
         return AgentServices(buses: Array(buses.values), pollers: pollers, actionLog: actionLog, forwarding: forwarding)
     }
@@ -79,6 +91,8 @@ struct ForwardingService: Service {
     let client: MosquittoClient
     let streams: [(AsyncStream<PollUpdate>, String?)]
     let birth: BirthAnnouncer
+    let commands: CommandProcessor
+    let siteID: String
     let logger: Logger
 
     func run() async throws {
@@ -86,18 +100,32 @@ struct ForwardingService: Service {
         let client = client
         let birth = birth
         let logger = logger
-        // Birth on every connect: the agent online and every pack's descriptor, retained.
+        let commands = commands
+        let filters = (try? TopicIdentifier(siteID)).map { TopicFilter.agentSubscriptions(site: $0) } ?? []
+        // On every connect: subscribe to commands and allocations, and announce the agent and every pack.
         let announcing = Task {
             for await event in client.connectionEvents {
                 guard case .connected = event else { continue }
                 do {
+                    for filter in filters { try await client.subscribe(filter.rawValue) }
                     try await birth.announce(on: client, status: .online)
                 } catch {
                     logger.warning("Birth announcement failed", metadata: ["error": "\(error)"])
                 }
             }
         }
-        defer { announcing.cancel() }
+        // Each command runs in its own task, so an emergency shutdown never waits behind another command.
+        let handling = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for await message in client.messages {
+                    group.addTask { await commands.handle(message) }
+                }
+            }
+        }
+        defer {
+            announcing.cancel()
+            handling.cancel()
+        }
         await withTaskGroup(of: Void.self) { outer in
             outer.addTask {
                 // After shutdown starts, outstanding publishes get a few seconds for their PUBACK; then the

@@ -57,6 +57,9 @@ extension SimulatedPack {
         case "open_contactors": contactorsClosed = false
         case "stop_power": inverterStarted = false
         case "reset_alarms": alarmResets += 1
+        case "start":
+            contactorsClosed = true
+            inverterStarted = true
         default: return nil
         }
         return command

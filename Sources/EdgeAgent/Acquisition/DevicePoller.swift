@@ -189,6 +189,15 @@ final class DevicePoller<PollClock: Clock>: Sendable where PollClock.Duration ==
         // Commands no longer required are not undone here: reconnecting a pack is an operator's reset.
     }
 
+    /// Whether a critical fault is latched on this pack (operator starts are refused until a reset).
+    var hasLatchedFault: Bool { state.withLock { !$0.monitor.latchedRuleIDs.isEmpty } }
+
+    /// An operator started the pack again: protective commands are no longer in force, so a recurring fault
+    /// is acted on anew.
+    func operatorStarted() {
+        state.withLock { $0.commandsInForce.removeAll() }
+    }
+
     /// Releases latched faults whose cause has cleared, resets the pack's own alarms, and lets the agent act
     /// again if they recur. Returns the rules still latched.
     func reset() async -> SafetyResetOutcome {

@@ -17,6 +17,9 @@ enum LocalCommand: String, Sendable, Hashable, CaseIterable {
     case stopPower = "stop_power"
     /// Reset latched alarms in the pack (SunSpec 802 AlmRst = 1).
     case resetAlarms = "reset_alarms"
+    /// Connect the pack and start its inverter (SunSpec 802 SetOp = CONNECT, SetInvState = STARTED): an
+    /// operator's command, never a protective action.
+    case start = "start"
 
     /// The local commands a verdict asks for. Derating and one-sided stops bound setpoints instead.
     static func required(by verdict: SafetyVerdict) -> Set<LocalCommand> {

@@ -79,16 +79,19 @@ final class SunSpecPackSource: PackSource {
         guard let base = layout.withLock({ $0?.batteryBase }) else {
             throw .profileMismatch("the pack's SunSpec layout is not known yet")
         }
-        let (offset, value): (Int, UInt16)
+        let writes: [(offset: Int, value: UInt16)]
         switch command {
-        case .openContactors: (offset, value) = (SunSpecBatteryBase.Offset.setOp, 2)
-        case .stopPower: (offset, value) = (SunSpecBatteryBase.Offset.setInvState, 1)
-        case .resetAlarms: (offset, value) = (SunSpecBatteryBase.Offset.almRst, SunSpecBatteryBase.alarmResetCommand)
+        case .openContactors: writes = [(SunSpecBatteryBase.Offset.setOp, 2)]
+        case .stopPower: writes = [(SunSpecBatteryBase.Offset.setInvState, 1)]
+        case .resetAlarms: writes = [(SunSpecBatteryBase.Offset.almRst, SunSpecBatteryBase.alarmResetCommand)]
+        case .start: writes = [(SunSpecBatteryBase.Offset.setOp, 1), (SunSpecBatteryBase.Offset.setInvState, 3)]
         }
         let unit = unitID
         do {
             try await bus.perform { connection throws(ModbusError) in
-                try connection.writeRegister(unit: unit, address: base.address + offset, value: value)
+                for write in writes {
+                    try connection.writeRegister(unit: unit, address: base.address + write.offset, value: write.value)
+                }
             }
         } catch {
             throw .modbus(error)

@@ -21,6 +21,19 @@ struct BirthAnnouncer: Sendable {
         return MQTTWill(topic: MQTTTopic.coordinator(site: site, .status).path, payload: Array(payload), qos: .atLeastOnce, retain: true)
     }
 
+    /// Publishes one pack's status (retained), e.g. for `request_status`.
+    func announce(device deviceID: String, on client: MosquittoClient) async throws {
+        guard let site, let device = configuration.devices.first(where: { $0.deviceID == deviceID }),
+            let id = try? TopicIdentifier(deviceID)
+        else { return }
+        let message = DeviceStatusMessage(
+            timestamp: Timestamp(Date()), status: .online, descriptor: device.registration(siteID: configuration.siteID),
+            firmwareVersion: device.firmwareVersion)
+        try await client.publish(
+            MQTTTopic.device(site: site, device: id, .status).path, payload: Array(try WireCoding.encode(message)),
+            qos: .atLeastOnce, retain: true)
+    }
+
     /// Publishes the agent's status and every pack's, retained.
     func announce(on client: MosquittoClient, status: AgentLinkStatus) async throws {
         guard let site else { return }

@@ -27,7 +27,7 @@ public struct RegisterMap: Codable, Sendable, Equatable {
     public var commands: [String: RegisterWrite]?
 
     /// The command names a map may define.
-    public static let commandNames: Set<String> = ["open_contactors", "stop_power", "reset_alarms"]
+    public static let commandNames: Set<String> = ["open_contactors", "stop_power", "reset_alarms", "start"]
 
     /// A register map.
     public init(name: String, byteOrder: ByteOrder? = nil, points: [RegisterPoint], commands: [String: RegisterWrite]? = nil) {

@@ -1,0 +1,76 @@
+import BMSCore
+import Foundation
+import GRDB
+
+/// Commands seen by the agent, kept across restarts so that a redelivered command (MQTT is at-least-once)
+/// is answered again rather than executed twice; and the runtime parameters `update_parameters` set.
+final class CommandStore: Sendable {
+    private let database: DatabasePool
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        database = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 commands and parameters") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE commands (
+                        command_id TEXT PRIMARY KEY,
+                        device_id TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        last_response BLOB,
+                        received_at_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE runtime_parameters (
+                        device_id TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        PRIMARY KEY (device_id, name)
+                    );
+                    """)
+        }
+        try migrator.migrate(database)
+    }
+
+    /// Records a command; `false` if this id was seen before (nothing is changed then).
+    func claim(commandID: String, deviceID: String, at time: Timestamp) throws -> Bool {
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO commands (command_id, device_id, status, received_at_ms) VALUES (?, ?, 'queued', ?)",
+                arguments: [commandID, deviceID, time.millisecondsSinceEpoch])
+            return db.changesCount == 1
+        }
+    }
+
+    func update(commandID: String, response: CommandResponseMessage) throws {
+        let payload = try WireCoding.encode(response)
+        try database.write { db in
+            try db.execute(
+                sql: "UPDATE commands SET status = ?, last_response = ? WHERE command_id = ?",
+                arguments: [response.status.rawValue, payload, commandID])
+        }
+    }
+
+    /// The last response published for a command, if any.
+    func lastResponse(commandID: String) throws -> CommandResponseMessage? {
+        let data = try database.read { db in
+            try Data.fetchOne(db, sql: "SELECT last_response FROM commands WHERE command_id = ?", arguments: [commandID])
+        }
+        return try data.map { try WireCoding.decode(CommandResponseMessage.self, from: $0) }
+    }
+
+    func setParameter(_ name: String, value: String, deviceID: String) throws {
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT INTO runtime_parameters (device_id, name, value) VALUES (?, ?, ?) ON CONFLICT(device_id, name) DO UPDATE SET value = excluded.value",
+                arguments: [deviceID, name, value])
+        }
+    }
+
+    func parameter(_ name: String, deviceID: String) throws -> String? {
+        try database.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM runtime_parameters WHERE device_id = ? AND name = ?", arguments: [deviceID, name])
+        }
+    }
+}
