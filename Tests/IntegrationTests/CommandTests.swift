@@ -1,0 +1,157 @@
+import BMSCore
+import Foundation
+import PulseMQTT
+import Synchronization
+import Testing
+import TestSupport
+
+/// Cloud commands through the real broker to the real agent and the simulated packs, every lifecycle step
+/// read back from `…/responses`.
+@Suite("Commands end to end", .serialized)
+struct CommandTests {
+    static let root = StoreAndForwardTests.root
+
+    @Test func everyCommandTypeMalformedDuplicateTimeoutAndRefusal() async throws {
+        try await MosquittoBroker.withRunning { broker in
+            let simulator = try await SimulatorProcess.start(
+                packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=4,chemistry=LFP,cells=16,capacity=100,soc=50"],
+                packageRoot: Self.root)
+            let directory = try TemporaryDirectory("agent")
+            defer { directory.remove() }
+            let config = directory.file("agent.yaml")
+            try """
+                site_id: site_cmd
+                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-cmd }
+                buses:
+                  - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
+                  - { id: slow, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 3000 }
+                devices:
+                  - { device_id: pack_a, name: A, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
+                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+                  - { device_id: pack_slow, name: Slow, chemistry: LFP, bus: slow, unit_id: 4, profile: sunspec, poll_interval_ms: 100,
+                      specifications: { nominal_capacity: 100, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+                """.write(to: config, atomically: true, encoding: .utf8)
+            let agent = try ChildProcess(
+                StoreAndForwardTests.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
+                outputFile: directory.file("agent.log").path)
+
+            let responses = Responses()
+            let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
+            cloud.start()
+            try await cloud.waitUntilConnected()
+            try await cloud.subscribe(TopicFilter.devices(.responses).rawValue)
+            try await cloud.subscribe(TopicFilter.devices(.status).rawValue)
+            try await cloud.subscribe(TopicFilter.devices(.telemetry).rawValue)
+            let collecting = Task { for await message in cloud.messages { responses.add(message) } }
+            // The agent is ready once it has announced itself and published a reading of each pack.
+            try await responses.waitFor(seconds: 20) { $0.statusCount >= 2 && $0.telemetryDevices.isSuperset(of: ["pack_a", "pack_slow"]) }
+
+            func send(_ device: String, _ payload: String) async throws {
+                try await cloud.publish("pulsebms/site_cmd/\(device)/commands", payload: Array(payload.utf8), qos: .atLeastOnce)
+            }
+            func command(_ id: String, _ type: String, timeout: Int = 10, parameters: String = "{}", constraints: String = "{}") -> String {
+                """
+                {"schema_version":"1.0","command_id":"\(id)","timestamp":"2024-01-15T14:30:00Z","source":"test",
+                 "command":{"type":"\(type)","priority":"normal","timeout_seconds":\(timeout),"parameters":\(parameters)},
+                 "safety_checks":{"required":true,"constraints":\(constraints)}}
+                """
+            }
+
+            // Malformed JSON and an unknown type: a failed response that says why.
+            try await send("pack_a", "{not json")
+            try await send("pack_a", command("cmd_bad_type", "self_destruct"))
+            try await responses.waitFor(seconds: 10) { $0.final("unknown") == .failed && $0.final("cmd_bad_type") == .failed }
+            #expect(responses.last("cmd_bad_type")?.errors?.first?.field == "command.type")
+
+            // Emergency shutdown opens the contactors in the pack.
+            try await send("pack_a", command("cmd_estop", "emergency_shutdown"))
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_estop") == .completed }
+            #expect(responses.statuses("cmd_estop") == [.acknowledged, .executing, .completed])
+            #expect(try simulator.status(unit: 1)["contactors_closed"] as? Bool == false)
+
+            // Refused by the command's own constraint (LFP cells sit near 3.3 V).
+            try await send("pack_a", command("cmd_refused", "start_charge", constraints: #"{"max_cell_voltage":3.0}"#))
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_refused") == .failed }
+            #expect(responses.last("cmd_refused")?.message.contains("max") == true || responses.last("cmd_refused")?.message.contains("constraint") == true)
+            #expect(try simulator.status(unit: 1)["contactors_closed"] as? Bool == false)
+
+            // Start charge: connects and starts the pack.
+            try await send("pack_a", command("cmd_start", "start_charge", constraints: #"{"max_cell_voltage":3.6}"#))
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_start") == .completed }
+            #expect(try simulator.status(unit: 1)["contactors_closed"] as? Bool == true)
+
+            // Stop discharge, start discharge, request status, stop charge.
+            for (id, type) in [("cmd_stop_d", "stop_discharge"), ("cmd_start_d", "start_discharge"), ("cmd_status", "request_status"), ("cmd_stop_c", "stop_charge")] {
+                try await send("pack_a", command(id, type))
+                try await responses.waitFor(seconds: 10) { $0.final(id) == .completed }
+            }
+            #expect(try simulator.status(unit: 1)["inverter_started"] as? Bool == false)
+
+            // Maintenance mode through update_parameters: starts are refused until it is lifted.
+            try await send("pack_a", command("cmd_maint_on", "update_parameters", parameters: #"{"maintenance_mode":true}"#))
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_maint_on") == .completed }
+            try await send("pack_a", command("cmd_in_maint", "start_charge"))
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_in_maint") == .failed }
+            #expect(responses.last("cmd_in_maint")?.message.contains("maintenance") == true)
+            try await send("pack_a", command("cmd_bad_param", "update_parameters", parameters: #"{"cell_voltage_max":5}"#))
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_bad_param") == .failed }
+            try await send("pack_a", command("cmd_maint_off", "update_parameters", parameters: #"{"maintenance_mode":false}"#))
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_maint_off") == .completed }
+
+            // A duplicate command_id is answered again, not executed again: the pack stays stopped.
+            let before = responses.statuses("cmd_start").count
+            try await send("pack_a", command("cmd_start", "start_charge"))
+            try await responses.waitFor(seconds: 10) { $0.statuses("cmd_start").count > before }
+            #expect(responses.statuses("cmd_start").last == .completed)
+            #expect(try simulator.status(unit: 1)["inverter_started"] as? Bool == false)
+
+            // A pack that stops answering: the command times out.
+            _ = try simulator.control("fault 4 silent")
+            try await send("pack_slow", command("cmd_slow", "stop_charge", timeout: 1))
+            try await responses.waitFor(seconds: 15) { $0.final("cmd_slow") == .timeout }
+
+            collecting.cancel()
+            await cloud.stop()
+            await agent.terminate()
+            await simulator.stop()
+        }
+    }
+}
+
+/// Command responses and statuses seen by the test's "cloud".
+final class Responses: Sendable {
+    private let state = Mutex<([String: [CommandResponseMessage]], Int, Set<String>)>(([:], 0, []))
+
+    func add(_ message: MQTTMessage) {
+        guard let topic = try? MQTTTopic(parsing: message.topic) else { return }
+        switch topic {
+        case .device(_, _, .responses):
+            // Every response must decode into its BMSCore type.
+            if let response = try? WireCoding.decode(CommandResponseMessage.self, from: message.payload) {
+                state.withLock { $0.0[response.commandID, default: []].append(response) }
+            }
+        case .device(_, _, .status), .coordinator(_, .status):
+            state.withLock { $0.1 += 1 }
+        case .device(_, let device, .telemetry):
+            state.withLock { _ = $0.2.insert(device.rawValue) }
+        default:
+            break
+        }
+    }
+
+    var statusCount: Int { state.withLock { $0.1 } }
+    var telemetryDevices: Set<String> { state.withLock { $0.2 } }
+    func statuses(_ id: String) -> [CommandStatus] { state.withLock { ($0.0[id] ?? []).map(\.status) } }
+    func last(_ id: String) -> CommandResponseMessage? { state.withLock { $0.0[id]?.last } }
+    func final(_ id: String) -> CommandStatus? { last(id).flatMap { $0.status.isFinal ? $0.status : nil } }
+
+    func waitFor(seconds: Double, _ condition: @escaping @Sendable (Responses) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !condition(self) {
+            guard ContinuousClock.now < deadline else {
+                throw TestSupportError.didNotStart("response condition within \(seconds) s: \(state.withLock { $0.0.mapValues { $0.map(\.status.rawValue) } })")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
