@@ -20,3 +20,14 @@ for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && brea
 "$bin/pulsebms-agent" bench-poll "modbus-tcp://127.0.0.1:$port/1" --seconds 5
 "$bin/pulsebms-agent" bench-poll "modbus-tcp://127.0.0.1:$port/1" --seconds 5 --units 2
 "$bin/pulsebms-agent" bench-poll "modbus-tcp://127.0.0.1:$port/3" --seconds 5
+
+# Store-and-forward against a real mosquitto: the broker's QoS 1 ceiling, the live pipeline, and the drain
+# of a backlog (BACKLOG rows, default one million), all in one run.
+work=$(mktemp -d /tmp/pulsebms-bench.XXXXXX)
+mqtt_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\nset_tcp_nodelay true\nuser root\npersistence false\n' "$mqtt_port" > "$work/mosquitto.conf"
+mosquitto -c "$work/mosquitto.conf" >/dev/null 2>&1 &
+broker=$!
+trap 'kill $sim $broker 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$mqtt_port") 2>/dev/null && break; sleep 0.05; done
+"$bin/pulsebms-agent" bench-forward --port "$mqtt_port" --state-dir "$work" --backlog "${BACKLOG:-1000000}"

@@ -32,6 +32,18 @@ struct SQLiteTelemetryBufferTests {
         #expect(try append(reopened, "b").sequenceNumber == 2)
     }
 
+    @Test func batchesContinueTheSequenceAndRespectTheBound() throws {
+        let directory = try TemporaryDirectory("buffer")
+        defer { directory.remove() }
+        let buffer = try SQLiteTelemetryBuffer(path: directory.file("b.sqlite").path, maximumRows: 5)
+        _ = try append(buffer, "a")
+        let batch = try buffer.appendBatch(deviceID: "a", topic: "t", at: Timestamp(millisecondsSinceEpoch: 0), count: 6) { Array("\($0)".utf8) }
+        #expect(batch.map(\.sequenceNumber) == [2, 3, 4, 5, 6, 7])
+        #expect(try buffer.oldest(limit: 10).map(\.sequenceNumber) == [3, 4, 5, 6, 7])
+        #expect(try buffer.stats().dropped == 2)
+        #expect(try append(buffer, "a").sequenceNumber == 8)
+    }
+
     @Test func oldestComeFirstAndInFlightRowsAreSkipped() throws {
         let directory = try TemporaryDirectory("buffer")
         defer { directory.remove() }

@@ -88,24 +88,40 @@ final class SQLiteTelemetryBuffer: Sendable {
         deviceID: String, topic: String, at time: Timestamp,
         encode: @escaping @Sendable (UInt64) throws -> [UInt8]
     ) throws(TelemetryBufferError) -> StoredTelemetry {
+        guard let stored = try appendBatch(deviceID: deviceID, topic: topic, at: time, count: 1, encode: encode).first else {
+            throw TelemetryBufferError(operation: "append", reason: "nothing stored", isStorageFull: false)
+        }
+        return stored
+    }
+
+    /// `count` consecutive messages of one device in one transaction (a backlog writer, or a fast pack).
+    func appendBatch(
+        deviceID: String, topic: String, at time: Timestamp, count: Int,
+        encode: @escaping @Sendable (UInt64) throws -> [UInt8]
+    ) throws(TelemetryBufferError) -> [StoredTelemetry] {
         let maximumRows = maximumRows
         do {
             return try database.write { db in
                 let last = try UInt64.fetchOne(db, sql: "SELECT last FROM device_sequence WHERE device_id = ?", arguments: [deviceID]) ?? 0
-                let sequence = last + 1
+                var stored: [StoredTelemetry] = []
+                stored.reserveCapacity(count)
+                let insert = try db.cachedStatement(
+                    sql: "INSERT INTO outbox (device_id, sequence_number, topic, payload, created_at_ms) VALUES (?, ?, ?, ?, ?)")
+                for offset in 0..<UInt64(max(0, count)) {
+                    let sequence = last + 1 + offset
+                    let payload = try encode(sequence)
+                    try insert.execute(arguments: [deviceID, sequence, topic, Data(payload), time.millisecondsSinceEpoch])
+                    stored.append(StoredTelemetry(
+                        id: db.lastInsertedRowID, deviceID: deviceID, sequenceNumber: sequence, topic: topic, payload: payload,
+                        createdAt: time))
+                }
                 try db.execute(
                     sql: "INSERT INTO device_sequence (device_id, last) VALUES (?, ?) ON CONFLICT(device_id) DO UPDATE SET last = excluded.last",
-                    arguments: [deviceID, sequence])
-                let payload = try encode(sequence)
-                try db.execute(
-                    sql: "INSERT INTO outbox (device_id, sequence_number, topic, payload, created_at_ms) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [deviceID, sequence, topic, Data(payload), time.millisecondsSinceEpoch])
-                let id = db.lastInsertedRowID
-                try db.execute(sql: "UPDATE buffer_meta SET row_count = row_count + 1 WHERE id = 1")
-                let count = try Int.fetchOne(db, sql: "SELECT row_count FROM buffer_meta WHERE id = 1") ?? 0
-                if count > maximumRows { try Self.dropOldest(db, count: count - maximumRows) }
-                return StoredTelemetry(
-                    id: id, deviceID: deviceID, sequenceNumber: sequence, topic: topic, payload: payload, createdAt: time)
+                    arguments: [deviceID, last + UInt64(stored.count)])
+                try db.execute(sql: "UPDATE buffer_meta SET row_count = row_count + ? WHERE id = 1", arguments: [stored.count])
+                let rows = try Int.fetchOne(db, sql: "SELECT row_count FROM buffer_meta WHERE id = 1") ?? 0
+                if rows > maximumRows { try Self.dropOldest(db, count: rows - maximumRows) }
+                return stored
             }
         } catch {
             throw Self.wrap(error, "append")
