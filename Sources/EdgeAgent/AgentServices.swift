@@ -75,9 +75,10 @@ struct AgentServices {
                 siteID: configuration.siteID, packs: packs,
                 store: try CommandStore(path: "\(stateDirectory ?? ".")/commands.sqlite"), client: client, birth: birth,
                 logger: logger)
+            let allocations = AllocationProcessor(configuration: configuration, packs: packs, client: client, logger: logger)
             forwarding = ForwardingService(
                 forwarder: forwarder, client: client, streams: streams, birth: birth, commands: commands,
-                siteID: configuration.siteID, logger: logger)
+                allocations: allocations, siteID: configuration.siteID, logger: logger)
         }
         return AgentServices(buses: Array(buses.values), pollers: pollers, actionLog: actionLog, forwarding: forwarding)
     }
@@ -92,6 +93,7 @@ struct ForwardingService: Service {
     let streams: [(AsyncStream<PollUpdate>, String?)]
     let birth: BirthAnnouncer
     let commands: CommandProcessor
+    let allocations: AllocationProcessor
     let siteID: String
     let logger: Logger
 
@@ -101,6 +103,7 @@ struct ForwardingService: Service {
         let birth = birth
         let logger = logger
         let commands = commands
+        let allocations = allocations
         let filters = (try? TopicIdentifier(siteID)).map { TopicFilter.agentSubscriptions(site: $0) } ?? []
         // On every connect: subscribe to commands and allocations, and announce the agent and every pack.
         let announcing = Task {
@@ -118,7 +121,11 @@ struct ForwardingService: Service {
         let handling = Task {
             await withTaskGroup(of: Void.self) { group in
                 for await message in client.messages {
-                    group.addTask { await commands.handle(message) }
+                    if case .coordinator(_, .allocation)? = try? MQTTTopic(parsing: message.topic) {
+                        await allocations.handle(message)  // in order: a newer allocation replaces an older one
+                    } else {
+                        group.addTask { await commands.handle(message) }
+                    }
                 }
             }
         }

@@ -1,4 +1,5 @@
 import BMSCore
+import Foundation
 
 /// The pack as a SunSpec device: model 1, 802 and one 805 with every cell, from address 40000.
 extension SimulatedPack {
@@ -53,6 +54,7 @@ extension SimulatedPack {
         image.aDisChaMax = clampedU16(capacityAmpHours * 20)
         image.wSF = 1
         image.w = clampedI16(packVolts * current / 10)
+        image.reqW = clampedI16(requestedPowerWatts / 10)
         image.setOp = contactorsClosed ? 1 : 2
         image.setInvState = inverterStarted ? 3 : 1
         return image
@@ -89,6 +91,12 @@ extension SimulatedPack {
         case SunSpecBatteryBase.Offset.setInvState:
             inverterStarted = value == 3
             return "SetInvState=\(value)"
+        case SunSpecBatteryBase.Offset.reqW:
+            // ReqW with W_SF = 1: the requested power in 10 W steps, > 0 discharge.
+            requestedPowerWatts = Double(Int16(bitPattern: value)) * 10
+            let volts = max(1, model.terminalVoltage(current: 0))
+            requestedCurrent = requestedPowerWatts / volts
+            return "ReqW=\(requestedPowerWatts) W (current \(String(format: "%.1f", requestedCurrent)) A)"
         case SunSpecBatteryBase.Offset.almRst:
             if value == SunSpecBatteryBase.alarmResetCommand { alarmResets += 1 }
             return "AlmRst=\(value)"

@@ -11,6 +11,8 @@ struct SimulatedPack {
     var model: PackModel
     /// Current the pack's inverter is asked for, A (> 0 discharge).
     var requestedCurrent: Double = 0
+    /// The last power setpoint written to ReqW, W.
+    var requestedPowerWatts: Double = 0
     var contactorsClosed = true
     var inverterStarted = true
     var alarmResets = 0

@@ -118,6 +118,95 @@ struct CommandTests {
     }
 }
 
+/// Power allocations through the broker: a share beyond the pack's derated limit is clamped and says so;
+/// at expiry the fallback (zero power) takes over; both reported on the retained coordinator status.
+@Suite("Allocations end to end", .serialized)
+struct AllocationTests {
+    @Test func clampedToLocalLimitsThenFallbackAtExpiry() async throws {
+        try await MosquittoBroker.withRunning { broker in
+            let simulator = try await SimulatorProcess.start(
+                packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: CommandTests.root)
+            let directory = try TemporaryDirectory("agent")
+            defer { directory.remove() }
+            let config = directory.file("agent.yaml")
+            try """
+                site_id: site_alloc
+                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-alloc }
+                buses:
+                  - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
+                devices:
+                  - { device_id: pack_a, name: A, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
+                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+                """.write(to: config, atomically: true, encoding: .utf8)
+            let agent = try ChildProcess(
+                StoreAndForwardTests.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
+                outputFile: directory.file("agent.log").path)
+            let coordinator = CoordinatorStatuses()
+            let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
+            cloud.start()
+            try await cloud.waitUntilConnected()
+            try await cloud.subscribe(TopicFilter.coordinator(.status).rawValue)
+            try await cloud.subscribe(TopicFilter.devices(.telemetry).rawValue)
+            let collecting = Task { for await message in cloud.messages { coordinator.add(message) } }
+            try await coordinator.waitFor(seconds: 20) { $0.sawTelemetry }
+
+            // 200 kW of charge asked of a 280 Ah LFP pack: its 0.5 C operating limit (140 A) cuts it.
+            let allocation = """
+                {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"alloc_1","site_id":"site_alloc",
+                 "demand":{"total_power_target":-200000,"duration_minutes":0.05,"flexibility":0.1,"priority":"high"},
+                 "allocation":{"optimization_method":"water_filling_qp","total_allocated":-200000,"efficiency_score":0.9,
+                   "devices":[{"device_id":"pack_a","allocated_power":-200000,"confidence":0.9,"constraints_active":[]}]},
+                 "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
+                """
+            try await cloud.publish("pulsebms/site_alloc/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_1" }
+            let applied = try #require(coordinator.latest?.allocation?.devices.first)
+            #expect(applied.constraintsActive == ["charge_current_limit"])
+            #expect(applied.appliedPower < 0 && applied.appliedPower > -140 * 60)
+            #expect(applied.appliedPower < -140 * 45)
+            let current = try #require(try simulator.status(unit: 1)["current"] as? Double)
+            #expect(current < -100 && current > -160, "the pack charges at about the clamped power: \(current) A")
+
+            // Three seconds later the allocation expires: zero power.
+            try await coordinator.waitFor(seconds: 15) { $0.latest?.allocation?.fallbackActive == true }
+            #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == 0)
+            #expect(abs(try simulator.status(unit: 1)["current"] as? Double ?? 99) < 0.5)
+
+            collecting.cancel()
+            await cloud.stop()
+            await agent.terminate()
+            await simulator.stop()
+        }
+    }
+}
+
+final class CoordinatorStatuses: Sendable {
+    private let state = Mutex<(AgentStatusMessage?, Bool)>((nil, false))
+
+    func add(_ message: MQTTMessage) {
+        guard let topic = try? MQTTTopic(parsing: message.topic) else { return }
+        switch topic {
+        case .coordinator(_, .status):
+            if let status = try? WireCoding.decode(AgentStatusMessage.self, from: message.payload) { state.withLock { $0.0 = status } }
+        case .device(_, _, .telemetry):
+            state.withLock { $0.1 = true }
+        default:
+            break
+        }
+    }
+
+    var latest: AgentStatusMessage? { state.withLock { $0.0 } }
+    var sawTelemetry: Bool { state.withLock { $0.1 } }
+
+    func waitFor(seconds: Double, _ condition: @escaping @Sendable (CoordinatorStatuses) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !condition(self) {
+            guard ContinuousClock.now < deadline else { throw TestSupportError.didNotStart("coordinator condition within \(seconds) s") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
 /// Command responses and statuses seen by the test's "cloud".
 final class Responses: Sendable {
     private let state = Mutex<([String: [CommandResponseMessage]], Int, Set<String>)>(([:], 0, []))

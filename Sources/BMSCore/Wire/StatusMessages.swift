@@ -44,10 +44,12 @@ public struct AgentStatusMessage: Codable, Sendable, Equatable {
     public var agentVersion: String
     /// The packs this agent reads.
     public var deviceIDs: [String]
+    /// The power allocation as actually applied, while one is (or was last) in force.
+    public var allocation: AppliedAllocation?
 
     public init(
         schemaVersion: SchemaVersion = .v1, timestamp: Timestamp, siteID: String, status: AgentLinkStatus,
-        agentVersion: String, deviceIDs: [String]
+        agentVersion: String, deviceIDs: [String], allocation: AppliedAllocation? = nil
     ) {
         self.schemaVersion = schemaVersion
         self.timestamp = timestamp
@@ -55,6 +57,7 @@ public struct AgentStatusMessage: Codable, Sendable, Equatable {
         self.status = status
         self.agentVersion = agentVersion
         self.deviceIDs = deviceIDs
+        self.allocation = allocation
     }
 
     enum CodingKeys: String, CodingKey {
@@ -64,5 +67,55 @@ public struct AgentStatusMessage: Codable, Sendable, Equatable {
         case status
         case agentVersion = "agent_version"
         case deviceIDs = "device_ids"
+        case allocation
+    }
+}
+
+/// What the agent did with a power allocation: per pack the setpoint it applied after its own limits.
+public struct AppliedAllocation: Codable, Sendable, Equatable {
+    public var allocationID: String
+    public var appliedAt: Timestamp
+    public var expiresAt: Timestamp
+    /// `true` once the allocation has expired and the fallback (zero power) is in force.
+    public var fallbackActive: Bool
+    public var devices: [AppliedSetpoint]
+
+    public init(allocationID: String, appliedAt: Timestamp, expiresAt: Timestamp, fallbackActive: Bool, devices: [AppliedSetpoint]) {
+        self.allocationID = allocationID
+        self.appliedAt = appliedAt
+        self.expiresAt = expiresAt
+        self.fallbackActive = fallbackActive
+        self.devices = devices
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case allocationID = "allocation_id"
+        case appliedAt = "applied_at"
+        case expiresAt = "expires_at"
+        case fallbackActive = "fallback_active"
+        case devices
+    }
+}
+
+/// One pack's share of an allocation as applied: > 0 discharge, < 0 charge.
+public struct AppliedSetpoint: Codable, Sendable, Equatable {
+    public var deviceID: String
+    public var requestedPower: Double
+    public var appliedPower: Double
+    /// The local limits that cut the request (`charge_current_limit`, `max_discharge_power`, `stopped_by_protection`, …).
+    public var constraintsActive: [String]
+
+    public init(deviceID: String, requestedPower: Double, appliedPower: Double, constraintsActive: [String]) {
+        self.deviceID = deviceID
+        self.requestedPower = requestedPower
+        self.appliedPower = appliedPower
+        self.constraintsActive = constraintsActive
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case deviceID = "device_id"
+        case requestedPower = "requested_power"
+        case appliedPower = "applied_power"
+        case constraintsActive = "constraints_active"
     }
 }

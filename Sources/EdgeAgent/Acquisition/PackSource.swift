@@ -7,6 +7,9 @@ protocol PackSource: Sendable {
 
     /// Carries out a command on the pack itself.
     func perform(_ command: LocalCommand) async throws(PackSourceError)
+
+    /// Sets the pack's power setpoint, W (> 0 discharge, < 0 charge). Callers clamp it first.
+    func apply(powerWatts: Double) async throws(PackSourceError)
 }
 
 /// A command the agent writes to a pack on its own authority, with or without a network.

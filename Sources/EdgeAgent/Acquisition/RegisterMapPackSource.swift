@@ -53,6 +53,10 @@ final class RegisterMapPackSource: PackSource {
             temperatureCount: temperatureCount, previous: previous)
     }
 
+    func apply(powerWatts: Double) async throws(PackSourceError) {
+        throw .profileMismatch("register map '\(map.name)' defines no power setpoint")
+    }
+
     func perform(_ command: LocalCommand) async throws(PackSourceError) {
         guard let write = map.commands?[command.rawValue] else {
             throw .profileMismatch("register map '\(map.name)' defines no register for \(command.rawValue)")

@@ -1,4 +1,5 @@
 import BMSCore
+import Foundation
 import Synchronization
 
 /// A pack that speaks SunSpec (models 802 and 805) over Modbus.
@@ -10,6 +11,8 @@ final class SunSpecPackSource: PackSource {
     let unitID: Int
     private let bus: ModbusBus
     private let layout = Mutex<Layout?>(nil)
+    /// W_SF of the last read, to scale power setpoints.
+    private let powerScaleFactor = Mutex<Int16?>(nil)
 
     struct Layout: Sendable, Equatable {
         var batteryBase: SunSpecModelHeader
@@ -46,6 +49,7 @@ final class SunSpecPackSource: PackSource {
         layout.withLock { $0 = found }
         do {
             let base = try SunSpecBatteryBase(registers: baseRegisters)
+            powerScaleFactor.withLock { $0 = base.image.wSF == Int16.min ? nil : base.image.wSF }
             let modules = try moduleRegisters.map { registers throws(SunSpecError) in try SunSpecBatteryModule(registers: registers) }
             return PackSnapshot(deviceID: deviceID, at: time, base: base, modules: modules, previous: previous)
         } catch {
@@ -73,6 +77,22 @@ final class SunSpecPackSource: PackSource {
         }
         let modules = models.filter { $0.header.id == 805 }
         return .success((Layout(batteryBase: base.header, modules: modules.map(\.header)), base.registers, modules.map(\.registers)))
+    }
+
+    func apply(powerWatts: Double) async throws(PackSourceError) {
+        guard let base = layout.withLock({ $0?.batteryBase }), let scale = powerScaleFactor.withLock({ $0 }),
+            (-10...10).contains(scale)
+        else { throw .profileMismatch("the pack's power scale factor (W_SF) is not known") }
+        let raw = (powerWatts / pow(10, Double(scale))).rounded()
+        let value = UInt16(bitPattern: Int16(max(-32767, min(32767, raw))))
+        let unit = unitID
+        do {
+            try await bus.perform { connection throws(ModbusError) in
+                try connection.writeRegister(unit: unit, address: base.address + SunSpecBatteryBase.Offset.reqW, value: value)
+            }
+        } catch {
+            throw .modbus(error)
+        }
     }
 
     func perform(_ command: LocalCommand) async throws(PackSourceError) {

@@ -26,6 +26,9 @@ public struct SunSpecBatteryBase: Sendable, Equatable {
         public static let setOp = 50
         /// SetInvState: write an `InverterStateCommand` raw value.
         public static let setInvState = 51
+        /// ReqW: the requested power. SunSpec defines it read-only; PulseBMS writes it as a vendor setpoint,
+        /// which pulsebms-sim honours (real storage controls use other models, UNVERIFIED per device).
+        public static let reqW = 49
     }
 
     /// The raw points.
