@@ -32,6 +32,10 @@ struct RunCommand: AsyncParsableCommand {
         var group: [any Service] = []
         if let forwarding = services.forwarding { group.append(forwarding) }
         group.append(AcquisitionService(services: services, logger: logger))
+        let statusPort = configuration.statusPort ?? 9721
+        if statusPort != 0 {
+            group.append(StatusService(siteID: configuration.siteID, services: services, port: statusPort, logger: logger))
+        }
         if let notifier = SystemdNotifier.fromEnvironment() {
             group.append(SystemdService(notifier: notifier, pollers: services.pollers))
         }

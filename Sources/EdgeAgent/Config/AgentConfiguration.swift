@@ -7,11 +7,14 @@ struct AgentConfiguration: Codable, Sendable, Equatable {
     var buses: [BusConfiguration]
     var devices: [DeviceConfiguration]
     var safetyPolicy: SafetyPolicy?
+    /// Port of the loopback status endpoint (`/status`, `/metrics`); 0 turns it off. Default 9721.
+    var statusPort: Int?
 
     enum CodingKeys: String, CodingKey {
         case siteID = "site_id"
         case mqtt, buses, devices
         case safetyPolicy = "safety_policy"
+        case statusPort = "status_port"
     }
 }
 

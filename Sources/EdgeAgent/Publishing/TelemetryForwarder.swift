@@ -45,6 +45,8 @@ final class TelemetryForwarder: Sendable {
 
     var counters: Counters { state.withLock { $0.counters } }
 
+    func bufferStats() throws(TelemetryBufferError) -> TelemetryBufferStats { try buffer.stats() }
+
     /// Forwards one poller's samples until its stream ends.
     func forward(_ updates: AsyncStream<PollUpdate>, firmwareVersion: String?) async {
         await withTaskGroup(of: Void.self) { group in

@@ -1,0 +1,76 @@
+import BMSCore
+import Foundation
+import Testing
+import TestSupport
+
+/// What a technician sees with no network: the status command, /status and /metrics, during a broker outage.
+@Suite("Local status", .serialized)
+struct LocalStatusTests {
+    @Test func statusShowsPacksBrokerLinkAndBacklog() async throws {
+        try await MosquittoBroker.withRunning { broker in
+            let simulator = try await SimulatorProcess.start(
+                packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: StoreAndForwardTests.root)
+            let directory = try TemporaryDirectory("agent")
+            defer { directory.remove() }
+            let statusPort = try FreePort.find()
+            let config = directory.file("agent.yaml")
+            try """
+                site_id: site_status
+                status_port: \(statusPort)
+                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-status }
+                buses:
+                  - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
+                devices:
+                  - { device_id: pack_lfp, name: LFP, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
+                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+                """.write(to: config, atomically: true, encoding: .utf8)
+            let agent = try ChildProcess(
+                StoreAndForwardTests.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
+                outputFile: directory.file("agent.log").path)
+
+            func status() -> JSONValue? {
+                LoopbackHTTP.get(port: statusPort, path: "/status").flatMap { try? WireCoding.decodeTree(from: Array($0.body.utf8)) }
+            }
+            try await Self.waitUntil(seconds: 20) { status()?["packs"]?.arrayValue?.first?["soc"]?.numberValue == 60 }
+            #expect(status()?["broker_connected"] == true)
+
+            await broker.stop()
+            try await Self.waitUntil(seconds: 20) {
+                status()?["broker_connected"] == false && (status()?["buffer_depth"]?.numberValue ?? 0) >= 5
+            }
+            let pack = try #require(status()?["packs"]?.arrayValue?.first)
+            #expect(pack["device_id"] == "pack_lfp")
+            #expect(pack["cell_voltage_min"]?.numberValue.map { (3.0...3.5).contains($0) } == true)
+            #expect(pack["last_successful_poll"]?.stringValue != nil)
+
+            let metrics = try #require(LoopbackHTTP.get(port: statusPort, path: "/metrics"))
+            #expect(metrics.status.contains("200"))
+            #expect(metrics.body.contains("pulsebms_pack_soc_percent{device_id=\"pack_lfp\"} 60"))
+            #expect(metrics.body.contains("pulsebms_broker_connected_bool 0"))
+            #expect(LoopbackHTTP.get(port: statusPort, path: "/nowhere")?.status.contains("404") == true)
+
+            // The technician's command.
+            let output = directory.file("status.txt").path
+            let command = try ChildProcess(StoreAndForwardTests.agentBinary, ["status", "--port", String(statusPort)], outputFile: output)
+            await command.waitForExit()
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            #expect(command.exitCode == 0)
+            #expect(text.contains("broker NOT connected"))
+            #expect(text.contains("pack_lfp: idle, SoC 60.0 %"))
+
+            await agent.terminate()
+            let closed = try ChildProcess(StoreAndForwardTests.agentBinary, ["status", "--port", String(statusPort)], outputFile: output)
+            await closed.waitForExit()
+            #expect(closed.exitCode == 2)
+            await simulator.stop()
+        }
+    }
+
+    static func waitUntil(seconds: Double, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw TestSupportError.didNotStart("status condition within \(seconds) s") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
