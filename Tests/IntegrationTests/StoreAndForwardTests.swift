@@ -40,13 +40,9 @@ struct StoreAndForwardTests {
                     initialReconnectDelay: .milliseconds(50), maximumReconnectDelay: .milliseconds(200)))
             subscriber.start()
             try await subscriber.waitUntilConnected()
-            try await subscriber.subscribe(TopicFilter.devices(.telemetry).rawValue)
+            try await subscriber.subscribe("pulsebms/#")
             let collecting = Task {
-                for await message in subscriber.messages {
-                    if let telemetry = try? WireCoding.decode(TelemetryMessage.self, from: message.payload) {
-                        received.add(telemetry)
-                    }
-                }
+                for await message in subscriber.messages { received.add(message) }
             }
 
             func startAgent() throws -> ChildProcess {
@@ -60,7 +56,7 @@ struct StoreAndForwardTests {
             // Broker outage: the agent keeps polling and buffering.
             await broker.stop()
             let beforeOutage = received.maximum
-            try await Task.sleep(for: .seconds(2))  // the outage itself, not a synchronisation
+            try await Task.sleep(for: .seconds(30))  // the outage itself (30 s), not a synchronisation
             try await broker.restart()
             try await received.waitUntil(seconds: 30) { $0.everyDevice(Self.devices, beyond: beforeOutage, by: 10) }
 
@@ -75,6 +71,9 @@ struct StoreAndForwardTests {
             let summary = received.summary(Self.devices)
             #expect(received.gapless(Self.devices), "\(summary)")
             #expect(received.historicalCount > 0, "the outage must have been replayed as historical")
+            // Every message on every topic decoded into its BMSCore type.
+            #expect(received.undecodable == [], "\(received.undecodable)")
+            #expect(received.topicKinds.isSuperset(of: ["telemetry", "status", "coordinator_status"]))
 
             await agent.terminate()
             collecting.cancel()
@@ -166,9 +165,40 @@ struct StoreAndForwardTests {
     }
 }
 
-/// Sequence numbers received per device.
+/// Sequence numbers received per device, and every message that did not decode into its type.
 final class Received: Sendable {
-    private let state = Mutex<([String: Set<UInt64>], Int)>(([:], 0))
+    private let state = Mutex<([String: Set<UInt64>], Int, [String], Set<String>)>(([:], 0, [], []))
+
+    func add(_ message: MQTTMessage) {
+        let kind: String
+        let decodes: Bool
+        switch try? MQTTTopic(parsing: message.topic) {
+        case .device(_, _, .telemetry)?:
+            kind = "telemetry"
+            if let telemetry = try? WireCoding.decode(TelemetryMessage.self, from: message.payload) {
+                add(telemetry)
+                decodes = true
+            } else {
+                decodes = false
+            }
+        case .device(_, _, .status)?:
+            kind = "status"
+            decodes = (try? WireCoding.decode(DeviceStatusMessage.self, from: message.payload)) != nil
+        case .device(_, _, .responses)?:
+            kind = "responses"
+            decodes = (try? WireCoding.decode(CommandResponseMessage.self, from: message.payload)) != nil
+        case .coordinator(_, .status)?:
+            kind = "coordinator_status"
+            decodes = (try? WireCoding.decode(AgentStatusMessage.self, from: message.payload)) != nil
+        default:
+            kind = "other"
+            decodes = false
+        }
+        state.withLock {
+            $0.3.insert(kind)
+            if !decodes { $0.2.append(message.topic) }
+        }
+    }
 
     func add(_ message: TelemetryMessage) {
         state.withLock {
@@ -176,6 +206,9 @@ final class Received: Sendable {
             if message.isHistorical == true { $0.1 += 1 }
         }
     }
+
+    var undecodable: [String] { state.withLock { $0.2 } }
+    var topicKinds: Set<String> { state.withLock { $0.3 } }
 
     var maximum: [String: UInt64] { state.withLock { $0.0.mapValues { $0.max() ?? 0 } } }
     var historicalCount: Int { state.withLock { $0.1 } }

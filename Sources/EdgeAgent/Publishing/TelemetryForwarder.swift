@@ -106,7 +106,20 @@ final class TelemetryForwarder: Sendable {
     /// Replays the backlog oldest-first while connected, at `drainRate`, until cancelled.
     func drain() async {
         let batchSize = 100
+        var lastPrune = ContinuousClock.now
+        var droppedSeen = (try? buffer.stats().dropped) ?? 0
         while !Task.isCancelled {
+            // Once a minute: enforce the age bound, and raise the alarm if anything was dropped.
+            if ContinuousClock.now - lastPrune > .seconds(60) {
+                lastPrune = ContinuousClock.now
+                _ = try? buffer.pruneExpired(now: Timestamp(Date()))
+                if let dropped = try? buffer.stats().dropped, dropped > droppedSeen {
+                    logger.critical(
+                        "Telemetry buffer full or too old: samples dropped, oldest first",
+                        metadata: ["buffer.dropped_since_last": "\(dropped - droppedSeen)", "buffer.dropped_total": "\(dropped)"])
+                    droppedSeen = dropped
+                }
+            }
             do {
                 try await client.waitUntilConnected()
             } catch {
