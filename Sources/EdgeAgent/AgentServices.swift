@@ -78,7 +78,8 @@ struct AgentServices {
             let allocations = AllocationProcessor(configuration: configuration, packs: packs, client: client, logger: logger)
             forwarding = ForwardingService(
                 forwarder: forwarder, client: client, streams: streams, birth: birth, commands: commands,
-                allocations: allocations, siteID: configuration.siteID, logger: logger)
+                allocations: allocations, siteID: configuration.siteID, logger: logger, pollers: pollers,
+                healthInterval: .milliseconds(Int64(configuration.healthIntervalSeconds ?? 60) * 1000))
         }
         return AgentServices(buses: Array(buses.values), pollers: pollers, actionLog: actionLog, forwarding: forwarding)
     }
@@ -96,6 +97,9 @@ struct ForwardingService: Service {
     let allocations: AllocationProcessor
     let siteID: String
     let logger: Logger
+    /// Every pack's poller, for the periodic health report.
+    var pollers: [DevicePoller<ContinuousClock>] = []
+    var healthInterval: Duration = .seconds(60)
 
     func run() async throws {
         client.start()
@@ -129,9 +133,29 @@ struct ForwardingService: Service {
                 }
             }
         }
+        let health = Task { [pollers, healthInterval, forwarder, siteID] in
+            let started = ContinuousClock.now
+            while !Task.isCancelled {
+                try? await Task.sleep(for: healthInterval)
+                guard client.isConnected else { continue }
+                let latest = pollers.compactMap(\.latest)
+                let stats = try? forwarder.bufferStats()
+                let elapsed = ContinuousClock.now - started
+                let report = SystemHealthMessage(
+                    timestamp: Timestamp(Date()), siteID: siteID, agentVersion: AgentVersion.current,
+                    uptimeSeconds: Double(elapsed.components.seconds), packsTotal: pollers.count,
+                    packsReachable: latest.filter(\.fresh).count, activeAlarms: latest.map(\.verdict.alarms.count).reduce(0, +),
+                    latchedFaults: latest.map(\.verdict.latchedRuleIDs.count).reduce(0, +), bufferDepth: stats?.depth ?? 0,
+                    bufferDropped: stats?.dropped ?? 0)
+                if let payload = try? WireCoding.encode(report) {
+                    try? await client.publish(MQTTTopic.system(.health).path, payload: Array(payload), qos: .atMostOnce)
+                }
+            }
+        }
         defer {
             announcing.cancel()
             handling.cancel()
+            health.cancel()
         }
         await withTaskGroup(of: Void.self) { outer in
             outer.addTask {

@@ -73,7 +73,7 @@ struct StoreAndForwardTests {
             #expect(received.historicalCount > 0, "the outage must have been replayed as historical")
             // Every message on every topic decoded into its BMSCore type.
             #expect(received.undecodable == [], "\(received.undecodable)")
-            #expect(received.topicKinds.isSuperset(of: ["telemetry", "status", "coordinator_status"]))
+            #expect(received.topicKinds.isSuperset(of: ["telemetry", "status", "coordinator_status", "system_health"]))
 
             await agent.terminate()
             collecting.cancel()
@@ -148,6 +148,7 @@ struct StoreAndForwardTests {
     static func configuration(simulatorPort: Int, brokerPort: Int, mapPath: String) -> String {
         """
         site_id: site_e2e
+        health_interval_seconds: 1
         mqtt: { host: 127.0.0.1, port: \(brokerPort), client_id: agent-e2e }
         buses:
           - id: sim
@@ -190,6 +191,9 @@ final class Received: Sendable {
         case .coordinator(_, .status)?:
             kind = "coordinator_status"
             decodes = (try? WireCoding.decode(AgentStatusMessage.self, from: message.payload)) != nil
+        case .system(.health)?:
+            kind = "system_health"
+            decodes = (try? WireCoding.decode(SystemHealthMessage.self, from: message.payload)) != nil
         default:
             kind = "other"
             decodes = false

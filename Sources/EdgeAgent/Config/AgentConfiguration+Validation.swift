@@ -1,7 +1,7 @@
 import BMSCore
 
 extension AgentConfiguration {
-    static let knownKeys: Set<String> = ["site_id", "mqtt", "buses", "devices", "safety_policy", "status_port"]
+    static let knownKeys: Set<String> = ["site_id", "mqtt", "buses", "devices", "safety_policy", "status_port", "health_interval_seconds"]
     static let knownMQTTKeys: Set<String> = ["host", "port", "client_id", "keepalive_seconds", "username", "password", "tls"]
     static let knownBusKeys: Set<String> = ["id", "modbus_tcp", "modbus_rtu", "response_timeout_ms"]
     static let knownDeviceKeys: Set<String> = [
@@ -21,6 +21,7 @@ extension AgentConfiguration {
             validator.fail("site_id", "Must be usable as an MQTT topic level: \(problem)", .string(siteID))
         }
         _ = validator.integer(root, "status_port", prefix: "", required: false, minimum: 0, maximum: 65535)
+        _ = validator.integer(root, "health_interval_seconds", prefix: "", required: false, minimum: 1, maximum: 86400)
         if let mqtt = validator.object(root["mqtt"], at: "mqtt", required: false) {
             checkMQTT(mqtt, into: &validator)
         }

@@ -9,12 +9,15 @@ struct AgentConfiguration: Codable, Sendable, Equatable {
     var safetyPolicy: SafetyPolicy?
     /// Port of the loopback status endpoint (`/status`, `/metrics`); 0 turns it off. Default 9721.
     var statusPort: Int?
+    /// Interval of the agent's report on `pulsebms/system/health`, seconds. Default 60.
+    var healthIntervalSeconds: Int?
 
     enum CodingKeys: String, CodingKey {
         case siteID = "site_id"
         case mqtt, buses, devices
         case safetyPolicy = "safety_policy"
         case statusPort = "status_port"
+        case healthIntervalSeconds = "health_interval_seconds"
     }
 }
 

@@ -1,0 +1,74 @@
+import BMSCore
+import Foundation
+import PulseMQTT
+import Testing
+import TestSupport
+
+/// MQTT over TLS with client certificates, against mosquitto requiring them (a site's identity is its
+/// certificate). Certificates are made for the test with openssl.
+@Suite("MQTT over TLS", .serialized)
+struct MQTTTLSTests {
+    @Test func clientCertificateConnectsAndPublishes() async throws {
+        let pki = try TemporaryDirectory("pki")
+        defer { pki.remove() }
+        try await Self.makeCertificates(in: pki)
+        try await MosquittoBroker.withRunning(extraConfig: [
+            "cafile \(pki.file("ca.crt").path)", "certfile \(pki.file("server.crt").path)",
+            "keyfile \(pki.file("server.key").path)", "require_certificate true", "use_identity_as_username true",
+        ]) { broker in
+            let tls = MQTTTLSOptions(
+                caFile: pki.file("ca.crt").path, certificateFile: pki.file("client.crt").path, keyFile: pki.file("client.key").path)
+            let site = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "site-tls", tls: tls))
+            site.start()
+            try await site.waitUntilConnected()
+            try await site.subscribe("pulsebms/site_tls/+/telemetry")
+            try await site.publish("pulsebms/site_tls/p/telemetry", payload: Array("{}".utf8), qos: .atLeastOnce)
+            var messages = site.messages.makeAsyncIterator()
+            #expect(await messages.next()?.topic == "pulsebms/site_tls/p/telemetry")
+            await site.stop()
+            #expect(broker.log.contains("u'site_tls'"), "the broker takes the certificate's CN as the identity")
+
+            // Without a client certificate the handshake fails: the client never connects.
+            let stranger = try MosquittoClient(
+                options: MQTTClientOptions(port: broker.port, clientID: "stranger", tls: MQTTTLSOptions(caFile: pki.file("ca.crt").path)))
+            stranger.start()
+            let connected = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await stranger.waitUntilConnected()
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(3))  // a bounded window for a connection that must not happen
+                    return false
+                }
+                let first = try await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(!connected)
+            await stranger.stop()
+        }
+    }
+
+    static func makeCertificates(in directory: TemporaryDirectory) async throws {
+        let openssl = try ChildProcess.locate("openssl")
+        let path = { (name: String) in directory.file(name).path }
+        try "subjectAltName=IP:127.0.0.1\n".write(to: directory.file("server.ext"), atomically: true, encoding: .utf8)
+        let steps: [[String]] = [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "2", "-subj", "/CN=PulseBMS test CA"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
+             "-out", path("server.crt"), "-days", "2", "-extfile", path("server.ext")],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=site_tls"],
+            ["x509", "-req", "-in", path("client.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
+             "-out", path("client.crt"), "-days", "2"],
+        ]
+        for arguments in steps {
+            let step = try ChildProcess(openssl, arguments, outputFile: path("openssl.log"))
+            await step.waitForExit()
+            guard step.exitCode == 0 else {
+                throw TestSupportError.didNotStart("openssl \(arguments[0]): \((try? String(contentsOfFile: path("openssl.log"), encoding: .utf8)) ?? "")")
+            }
+        }
+    }
+}
