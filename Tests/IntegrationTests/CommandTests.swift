@@ -31,9 +31,7 @@ struct CommandTests {
                   - { device_id: pack_slow, name: Slow, chemistry: LFP, bus: slow, unit_id: 4, profile: sunspec, poll_interval_ms: 100,
                       specifications: { nominal_capacity: 100, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
                 """.write(to: config, atomically: true, encoding: .utf8)
-            let agent = try ChildProcess(
-                StoreAndForwardTests.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
-                outputFile: directory.file("agent.log").path)
+            let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
 
             let responses = Responses()
             let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
@@ -138,9 +136,7 @@ struct AllocationTests {
                   - { device_id: pack_a, name: A, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
                       specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
                 """.write(to: config, atomically: true, encoding: .utf8)
-            let agent = try ChildProcess(
-                StoreAndForwardTests.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
-                outputFile: directory.file("agent.log").path)
+            let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
             let coordinator = CoordinatorStatuses()
             let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
             cloud.start()
@@ -198,12 +194,8 @@ final class CoordinatorStatuses: Sendable {
     var latest: AgentStatusMessage? { state.withLock { $0.0 } }
     var sawTelemetry: Bool { state.withLock { $0.1 } }
 
-    func waitFor(seconds: Double, _ condition: @escaping @Sendable (CoordinatorStatuses) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while !condition(self) {
-            guard ContinuousClock.now < deadline else { throw TestSupportError.didNotStart("coordinator condition within \(seconds) s") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+    func waitFor(seconds: Double, _ condition: (CoordinatorStatuses) -> Bool) async throws {
+        try await eventually("coordinator condition", seconds: seconds) { condition(self) }
     }
 }
 
@@ -234,13 +226,9 @@ final class Responses: Sendable {
     func last(_ id: String) -> CommandResponseMessage? { state.withLock { $0.0[id]?.last } }
     func final(_ id: String) -> CommandStatus? { last(id).flatMap { $0.status.isFinal ? $0.status : nil } }
 
-    func waitFor(seconds: Double, _ condition: @escaping @Sendable (Responses) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while !condition(self) {
-            guard ContinuousClock.now < deadline else {
-                throw TestSupportError.didNotStart("response condition within \(seconds) s: \(state.withLock { $0.0.mapValues { $0.map(\.status.rawValue) } })")
-            }
-            try await Task.sleep(for: .milliseconds(20))
+    func waitFor(seconds: Double, _ condition: (Responses) -> Bool) async throws {
+        try await eventually("responses \(state.withLock { $0.0.mapValues { $0.map(\.status.rawValue) } })", seconds: seconds) {
+            condition(self)
         }
     }
 }

@@ -24,18 +24,16 @@ struct LocalStatusTests {
                   - { device_id: pack_lfp, name: LFP, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
                       specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
                 """.write(to: config, atomically: true, encoding: .utf8)
-            let agent = try ChildProcess(
-                StoreAndForwardTests.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
-                outputFile: directory.file("agent.log").path)
+            let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
 
             func status() -> JSONValue? {
                 LoopbackHTTP.get(port: statusPort, path: "/status").flatMap { try? WireCoding.decodeTree(from: Array($0.body.utf8)) }
             }
-            try await Self.waitUntil(seconds: 20) { status()?["packs"]?.arrayValue?.first?["soc"]?.numberValue == 60 }
+            try await eventually("status", seconds: 20) { status()?["packs"]?.arrayValue?.first?["soc"]?.numberValue == 60 }
             #expect(status()?["broker_connected"] == true)
 
             await broker.stop()
-            try await Self.waitUntil(seconds: 20) {
+            try await eventually("status", seconds: 20) {
                 status()?["broker_connected"] == false && (status()?["buffer_depth"]?.numberValue ?? 0) >= 5
             }
             let pack = try #require(status()?["packs"]?.arrayValue?.first)
@@ -63,14 +61,6 @@ struct LocalStatusTests {
             await closed.waitForExit()
             #expect(closed.exitCode == 2)
             await simulator.stop()
-        }
-    }
-
-    static func waitUntil(seconds: Double, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw TestSupportError.didNotStart("status condition within \(seconds) s") }
-            try await Task.sleep(for: .milliseconds(50))
         }
     }
 }

@@ -181,20 +181,3 @@ enum TopicIdentifierFixture {
         }
     }
 }
-
-/// Runs `operation`, or returns `nil` if it has not finished after `limit` (a guard against hanging, not a
-/// synchronisation: the operation itself waits for the event it needs).
-func withTimeout<Value: Sendable>(
-    _ limit: Duration, _ operation: @escaping @Sendable () async -> Value?
-) async throws -> Value? {
-    try await withThrowingTaskGroup(of: Value?.self) { group in
-        group.addTask { await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        let first = try await group.next() ?? nil
-        group.cancelAll()
-        return first
-    }
-}

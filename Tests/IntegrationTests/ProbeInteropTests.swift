@@ -10,7 +10,6 @@ struct ProbeInteropTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let agent = root.appendingPathComponent(".build/debug/pulsebms-agent").path
-    static let peer = root.appendingPathComponent("Tests/IntegrationTests/Peers/sunspec_pymodbus_server.py").path
 
     @Test func probeDecodesTheSunSpecImageExactly() async throws {
         try await withPeer { port in
@@ -67,20 +66,7 @@ struct ProbeInteropTests {
     // MARK: - Helpers
 
     private func withPeer(arguments: [String] = [], _ body: (Int) async throws -> Void) async throws {
-        let python = try ChildProcess.locate("python3")
-        let directory = try TemporaryDirectory("pymodbus")
-        defer { directory.remove() }
-        let port = try FreePort.find()
-        let log = directory.file("peer.log").path
-        let peer = try ChildProcess(python, [Self.peer, String(port)] + arguments, outputFile: log)
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !FreePort.isAccepting(port: port) {
-            guard peer.isRunning, ContinuousClock.now < deadline else {
-                let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-                throw TestSupportError.didNotStart("pymodbus peer: \(output)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let (peer, port) = try await PymodbusPeer.start(packageRoot: Self.root, arguments: arguments)
         do {
             try await body(port)
         } catch {

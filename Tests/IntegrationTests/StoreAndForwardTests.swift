@@ -21,17 +21,8 @@ struct StoreAndForwardTests {
 
     @Test func nothingIsLostAcrossABrokerOutageAndAnAgentCrash() async throws {
         try await MosquittoBroker.withRunning(persistence: true) { broker in
-            let mapPath = Self.root.appendingPathComponent("Sources/EdgeAgent/RegisterMaps/generic-lfp-16s.yaml").path
-            let simulator = try await SimulatorProcess.start(
-                packs: [
-                    "unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=NMC,cells=14,capacity=56,soc=70",
-                    "unit=3,chemistry=LFP,cells=16,capacity=100,soc=45,map=\(mapPath)",
-                ], packageRoot: Self.root)
-            let directory = try TemporaryDirectory("agent")
+            let (simulator, directory, config) = try await Self.site(brokerPort: broker.port)
             defer { directory.remove() }
-            let config = directory.file("agent.yaml")
-            try Self.configuration(simulatorPort: simulator.port, brokerPort: broker.port, mapPath: mapPath)
-                .write(to: config, atomically: true, encoding: .utf8)
 
             let received = Received()
             let subscriber = try MosquittoClient(
@@ -45,12 +36,7 @@ struct StoreAndForwardTests {
                 for await message in subscriber.messages { received.add(message) }
             }
 
-            func startAgent() throws -> ChildProcess {
-                try ChildProcess(
-                    Self.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
-                    outputFile: directory.file("agent.log").path)
-            }
-            var agent = try startAgent()
+            var agent = try Self.startAgent(config: config, in: directory)
 
             try await received.waitUntil(seconds: 20) { $0.everyDevice(Self.devices, atLeast: 5) }
             // Broker outage: the agent keeps polling and buffering.
@@ -63,7 +49,7 @@ struct StoreAndForwardTests {
             // Agent crash: SIGKILL, then start it again on the same state directory.
             await agent.terminate(signal: SIGKILL)
             let beforeCrash = received.maximum
-            agent = try startAgent()
+            agent = try Self.startAgent(config: config, in: directory)
             try await received.waitUntil(seconds: 30) { $0.everyDevice(Self.devices, beyond: beforeCrash, by: 10) }
 
             // Every sequence number from 1 to the newest arrives, replayed ones included.
@@ -88,22 +74,8 @@ struct StoreAndForwardTests {
     /// stop marks everything offline itself. All retained, so a late subscriber sees the last word.
     @Test func birthWillAndCleanStopStatuses() async throws {
         try await MosquittoBroker.withRunning { broker in
-            let mapPath = Self.root.appendingPathComponent("Sources/EdgeAgent/RegisterMaps/generic-lfp-16s.yaml").path
-            let simulator = try await SimulatorProcess.start(
-                packs: [
-                    "unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=NMC,cells=14,capacity=56,soc=70",
-                    "unit=3,chemistry=LFP,cells=16,capacity=100,soc=45,map=\(mapPath)",
-                ], packageRoot: Self.root)
-            let directory = try TemporaryDirectory("agent")
+            let (simulator, directory, config) = try await Self.site(brokerPort: broker.port)
             defer { directory.remove() }
-            let config = directory.file("agent.yaml")
-            try Self.configuration(simulatorPort: simulator.port, brokerPort: broker.port, mapPath: mapPath)
-                .write(to: config, atomically: true, encoding: .utf8)
-            func startAgent() throws -> ChildProcess {
-                try ChildProcess(
-                    Self.agentBinary, ["run", "--config", config.path, "--state-dir", directory.path],
-                    outputFile: directory.file("agent.log").path)
-            }
             let statuses = Statuses()
             let watcher = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "watch-\(UUID().uuidString.prefix(6))"))
             watcher.start()
@@ -113,7 +85,7 @@ struct StoreAndForwardTests {
                 for await message in watcher.messages { statuses.add(message) }
             }
 
-            var agent = try startAgent()
+            var agent = try Self.startAgent(config: config, in: directory)
             try await statuses.waitUntil(seconds: 20) { $0.agent == .online && $0.devices(Self.devices, are: .online) }
             let descriptor = try #require(statuses.device("pack_nmc"))
             #expect(descriptor.descriptor.chemistry == .nmc)
@@ -123,7 +95,7 @@ struct StoreAndForwardTests {
             await agent.terminate(signal: SIGKILL)
             try await statuses.waitUntil(seconds: 20) { $0.agent == .offline }  // the Will
 
-            agent = try startAgent()
+            agent = try Self.startAgent(config: config, in: directory)
             try await statuses.waitUntil(seconds: 20) { $0.agent == .online }
             await agent.terminate()  // SIGTERM: a clean goodbye
             try await statuses.waitUntil(seconds: 20) { $0.agent == .offline && $0.devices(Self.devices, are: .offline) }
@@ -143,6 +115,27 @@ struct StoreAndForwardTests {
             await watcher.stop()
             await simulator.stop()
         }
+    }
+
+    /// `pulsebms-agent run` on `config`, state and log in `directory`.
+    static func startAgent(config: URL, in directory: TemporaryDirectory) throws -> ChildProcess {
+        try ChildProcess(
+            agentBinary, ["run", "--config", config.path, "--state-dir", directory.path], outputFile: directory.file("agent.log").path)
+    }
+
+    /// The three-pack simulator and an agent configuration for it, in a fresh directory.
+    static func site(brokerPort: Int) async throws -> (SimulatorProcess, TemporaryDirectory, URL) {
+        let mapPath = root.appendingPathComponent("Sources/EdgeAgent/RegisterMaps/generic-lfp-16s.yaml").path
+        let simulator = try await SimulatorProcess.start(
+            packs: [
+                "unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=NMC,cells=14,capacity=56,soc=70",
+                "unit=3,chemistry=LFP,cells=16,capacity=100,soc=45,map=\(mapPath)",
+            ], packageRoot: root)
+        let directory = try TemporaryDirectory("agent")
+        let config = directory.file("agent.yaml")
+        try configuration(simulatorPort: simulator.port, brokerPort: brokerPort, mapPath: mapPath)
+            .write(to: config, atomically: true, encoding: .utf8)
+        return (simulator, directory, config)
     }
 
     static func configuration(simulatorPort: Int, brokerPort: Int, mapPath: String) -> String {
@@ -246,15 +239,9 @@ final class Received: Sendable {
         }
     }
 
-    /// Waits for `condition`, checking as messages arrive; fails after `seconds`.
-    func waitUntil(seconds: Double, _ condition: @escaping @Sendable (Received) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while !condition(self) {
-            guard ContinuousClock.now < deadline else {
-                throw TestSupportError.didNotStart("condition not met within \(seconds) s: \(summary(StoreAndForwardTests.devices))")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+    /// Waits for `condition` as messages arrive; fails after `seconds` with what was received.
+    func waitUntil(seconds: Double, _ condition: (Received) -> Bool) async throws {
+        try await eventually("\(summary(StoreAndForwardTests.devices))", seconds: seconds) { condition(self) }
     }
 }
 
@@ -285,11 +272,7 @@ final class Statuses: Sendable {
         state.withLock { state in ids.allSatisfy { state.1[$0]?.status == status } }
     }
 
-    func waitUntil(seconds: Double, _ condition: @escaping @Sendable (Statuses) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while !condition(self) {
-            guard ContinuousClock.now < deadline else { throw TestSupportError.didNotStart("status condition within \(seconds) s") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+    func waitUntil(seconds: Double, _ condition: (Statuses) -> Bool) async throws {
+        try await eventually("status condition", seconds: seconds) { condition(self) }
     }
 }

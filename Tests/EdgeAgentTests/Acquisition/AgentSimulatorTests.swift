@@ -225,19 +225,3 @@ struct AgentSimulatorTests {
         await simulator.stop()
     }
 }
-
-/// Runs `operation`, or returns `nil` if it has not finished after `limit` (a guard against hanging).
-func withTimeout<Value: Sendable>(
-    _ limit: Duration, _ operation: @escaping @Sendable () async -> Value?
-) async throws -> Value? {
-    try await withThrowingTaskGroup(of: Value?.self) { group in
-        group.addTask { await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        let first = try await group.next() ?? nil
-        group.cancelAll()
-        return first
-    }
-}

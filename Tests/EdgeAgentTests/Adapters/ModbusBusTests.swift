@@ -7,18 +7,11 @@ import TestSupport
 /// The libmodbus adapter against pymodbus, an independent Modbus TCP server.
 @Suite("Modbus bus", .serialized)
 struct ModbusBusTests {
-    static let peer = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("IntegrationTests/Peers/sunspec_pymodbus_server.py").path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func requestsRunInOrderOnTheBusThreadAndErrorsAreClassified() async throws {
-        let python = try ChildProcess.locate("python3")
-        let port = try FreePort.find()
-        let peer = try ChildProcess(python, [Self.peer, String(port)])
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !FreePort.isAccepting(port: port) {
-            guard peer.isRunning, ContinuousClock.now < deadline else { throw TestSupportError.didNotStart("pymodbus") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let (peer, port) = try await PymodbusPeer.start(packageRoot: Self.root)
         let bus = ModbusBus(id: "test", endpoint: .tcp(host: "127.0.0.1", port: port), responseTimeout: .milliseconds(500))
 
         let marker = try await bus.perform { connection throws(ModbusError) in
@@ -66,12 +59,7 @@ struct ModbusBusTests {
             }
         }
         // It comes back on the same port: the bus reconnects on its own.
-        let revived = try ChildProcess(python, [Self.peer, String(port)])
-        let reviveDeadline = ContinuousClock.now + .seconds(20)
-        while !FreePort.isAccepting(port: port) {
-            guard revived.isRunning, ContinuousClock.now < reviveDeadline else { throw TestSupportError.didNotStart("pymodbus again") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let (revived, _) = try await PymodbusPeer.start(packageRoot: Self.root, port: port)
         let afterReconnect = try await bus.perform { connection throws(ModbusError) in
             try connection.readHoldingRegisters(unit: 1, address: 40000, count: 2)
         }

@@ -10,14 +10,7 @@ import TestSupport
 @Suite("Pack sources against other peers", .serialized)
 struct PackSourceInteropTests {
     @Test func sunSpecSourceDecodesThePymodbusImageExactly() async throws {
-        let python = try ChildProcess.locate("python3")
-        let port = try FreePort.find()
-        let peer = try ChildProcess(python, [ModbusBusTests.peer, String(port)])
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !FreePort.isAccepting(port: port) {
-            guard peer.isRunning, ContinuousClock.now < deadline else { throw TestSupportError.didNotStart("pymodbus") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let (peer, port) = try await PymodbusPeer.start(packageRoot: ModbusBusTests.root)
         let bus = ModbusBus(id: "py", endpoint: .tcp(host: "127.0.0.1", port: port), responseTimeout: .milliseconds(500))
         defer { bus.stop() }
         let source = SunSpecPackSource(deviceID: "peer", unitID: 1, bus: bus)
@@ -39,7 +32,7 @@ struct PackSourceInteropTests {
     }
 
     @Test func malformedRepliesAreCountedNeverACrash() async throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let replies = [UInt8](repeating: 0, count: 64).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let garbage = try GarbageTCPServer { request in
             // Echo the transaction id (so the frame looks like ours), then nonsense.
@@ -62,17 +55,5 @@ struct PackSourceInteropTests {
         #expect(counters.requests == 3)
         #expect(counters.successes == 0)
         #expect(counters.exceptions + counters.otherFailures + counters.timeouts == 3)
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }
