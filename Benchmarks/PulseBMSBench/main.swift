@@ -66,3 +66,22 @@ measure("wire: decode a 144-cell telemetry message", iterations: 20_000) {
 measure("wire: parse a 144-cell telemetry message into a JSON tree", iterations: 20_000) {
     (try? WireCoding.decodeTree(from: encoded))?.objectValue?.count ?? 0
 }
+
+// Allocation: water-filling over 10, 100 and 1,000 packs.
+for count in [10, 100, 1000] {
+    let fleet = (0..<count).map { (index: Int) -> AllocatorPack in
+        let energy = Double(20_000 + index * 137 % 80_000)
+        let soc = 0.2 + Double(index % 60) / 100
+        let temperature = 20 + Double(index % 25)
+        let soh = 0.75 + Double(index % 25) / 100
+        let charge = Double(5_000 + index * 31 % 40_000)
+        let discharge = Double(5_000 + index * 53 % 40_000)
+        return AllocatorPack(
+            deviceID: "p\(index)", usableEnergyWattHours: energy, soc: soc, temperatureCelsius: temperature, soh: soh,
+            maxChargePowerWatts: charge, maxDischargePowerWatts: discharge)
+    }
+    let target = Double(count) * 8_000
+    measure("allocator: \(count) packs", iterations: max(20, 200_000 / count)) {
+        SiteAllocator.allocate(packs: fleet, targetWatts: target, durationMinutes: 60, options: .init(socBalancingGain: 1_000)).setpoints.count
+    }
+}
