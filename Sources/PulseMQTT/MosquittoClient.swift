@@ -97,6 +97,7 @@ public final class MosquittoClient: Sendable {
         _ topic: String, payload: [UInt8], qos: MQTTQoS = .atLeastOnce, retain: Bool = false
     ) async throws(MQTTError) {
         guard isConnected else { throw .notConnected }
+        let generation = state.withLock { $0.generation }
         var mid: Int32 = 0
         let code = payload.withUnsafeBytes { bytes in
             mosquitto_publish_v5(
@@ -107,7 +108,7 @@ public final class MosquittoClient: Sendable {
         if code != MOSQ_ERR_SUCCESS.rawValue && !(code == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce) {
             throw MQTTError.library(operation: "publish to \(topic)", code: code, message: Self.describe(code))
         }
-        switch await completion(of: mid, resentAfterReconnect: qos != .atMostOnce) {
+        switch await completion(of: mid, resentAfterReconnect: qos != .atMostOnce, generation: generation) {
         case .published: return
         case .failed(let error): throw error
         case .subscribed: throw .library(operation: "publish", code: -1, message: "unexpected SUBACK")
@@ -118,13 +119,16 @@ public final class MosquittoClient: Sendable {
     /// resume the session.
     public func subscribe(_ filter: String, qos: MQTTQoS = .atLeastOnce) async throws(MQTTError) {
         guard isConnected else { throw .notConnected }
-        state.withLock { $0.subscriptions[filter] = qos }
+        let generation = state.withLock { state in
+            state.subscriptions[filter] = qos
+            return state.generation
+        }
         var mid: Int32 = 0
         let code = mosquitto_subscribe_v5(handle.pointer, &mid, filter, qos.rawValue, 0, nil)
         guard code == MOSQ_ERR_SUCCESS.rawValue else {
             throw .library(operation: "subscribe to \(filter)", code: code, message: Self.describe(code))
         }
-        switch await completion(of: mid, resentAfterReconnect: false) {
+        switch await completion(of: mid, resentAfterReconnect: false, generation: generation) {
         case .subscribed(let granted):
             if let reason = granted.first(where: { $0 >= 0x80 }) {
                 state.withLock { _ = $0.subscriptions.removeValue(forKey: filter) }
@@ -173,7 +177,10 @@ public final class MosquittoClient: Sendable {
 
     /// Waits for the acknowledgement of `mid`. Operations libmosquitto does not resend after a reconnect
     /// (SUBSCRIBE, QoS 0) fail with `.notConnected` when the link drops, instead of waiting forever.
-    private func completion(of mid: Int32, resentAfterReconnect: Bool) async -> Completion {
+    ///
+    /// `generation` is the connection the operation was sent on: if the link dropped in between (before this
+    /// waiter could be registered), a not-resent operation fails at once instead of waiting forever.
+    private func completion(of mid: Int32, resentAfterReconnect: Bool, generation: UInt64) async -> Completion {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let immediate = state.withLock { state -> Completion? in
@@ -182,6 +189,10 @@ public final class MosquittoClient: Sendable {
                     if Task.isCancelled {
                         state.abandoned.insert(mid)
                         return .failed(.cancelled)
+                    }
+                    if !resentAfterReconnect && state.generation != generation {
+                        state.abandoned.insert(mid)
+                        return .failed(.notConnected)
                     }
                     state.pending[mid] = continuation
                     if !resentAfterReconnect { state.notResent.insert(mid) }
@@ -260,7 +271,10 @@ public final class MosquittoClient: Sendable {
 
     private func markDisconnected(reasonCode: Int32) {
         let (wasConnected, lost) = state.withLock { state in
-            defer { state.connected = false }
+            defer {
+                state.connected = false
+                state.generation += 1
+            }
             let lost = state.notResent.compactMap { mid -> CheckedContinuation<Completion, Never>? in
                 state.abandoned.insert(mid)
                 return state.pending.removeValue(forKey: mid)
@@ -360,6 +374,8 @@ public final class MosquittoClient: Sendable {
         var abandoned: Set<Int32> = []
         /// Pending operations libmosquitto will not resend after a reconnect.
         var notResent: Set<Int32> = []
+        /// Incremented at every disconnect.
+        var generation: UInt64 = 0
         var subscriptions: [String: MQTTQoS] = [:]
     }
 

@@ -57,6 +57,8 @@ struct StoreAndForwardTests {
             let summary = received.summary(Self.devices)
             #expect(received.gapless(Self.devices), "\(summary)")
             #expect(received.historicalCount > 0, "the outage must have been replayed as historical")
+            // The agent's health report (every second here) arrives too.
+            try await received.waitUntil(seconds: 10) { $0.topicKinds.contains("system_health") }
             // Every message on every topic decoded into its BMSCore type.
             #expect(received.undecodable == [], "\(received.undecodable)")
             #expect(received.topicKinds.isSuperset(of: ["telemetry", "status", "coordinator_status", "system_health"]))
