@@ -85,3 +85,24 @@ for count in [10, 100, 1000] {
         SiteAllocator.allocate(packs: fleet, targetWatts: target, durationMinutes: 60, options: .init(socBalancingGain: 1_000)).setpoints.count
     }
 }
+
+// Twin step per pack: pack model step + EKF step + RLS update.
+do {
+    let cell = EquivalentCircuitCell.defaults(for: .nmc)
+    if let thermal = try? LumpedThermalModel(thermalMassJoulesPerKelvin: 1000, heatTransferWattsPerKelvin: 1),
+        var model = try? PackModel(cell: cell, seriesCells: 1, parallelCells: 1, thermal: thermal, soc: 0.6)
+    {
+        var estimator = SoCEstimator(cell: cell, initialSoC: 0.5)
+        var identifier = ParameterIdentifier()
+        var step = 0
+        measure("twin: model + EKF + RLS step per pack", iterations: 200_000) {
+            step += 1
+            let current = step % 60 < 30 ? 30.0 : -10.0
+            model.step(current: current, duration: .seconds(1))
+            let volts = model.terminalVoltage(current: current)
+            estimator.step(current: current, duration: .seconds(1), measuredVolts: volts)
+            identifier.update(terminalVolts: volts, openCircuitVolts: cell.openCircuitVoltage.voltage(soc: estimator.soc), current: current, interval: .seconds(1))
+            return estimator.samplesAboveBound
+        }
+    }
+}

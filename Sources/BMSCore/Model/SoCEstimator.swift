@@ -24,6 +24,15 @@ public struct SoCEstimator: Sendable, Equatable {
     public private(set) var normalisedInnovationSquared: Double = 0
     /// The last Kalman gain on SoC (0 means pure coulomb counting).
     public private(set) var socGain: Double = 0
+    /// The χ²(1) 99 % bound the normalised innovation is compared with.
+    public static let chiSquare99 = 6.635
+    /// How many consecutive samples above the bound make an anomaly.
+    public var anomalyWindow = 10
+    /// Consecutive samples whose normalised innovation exceeded the bound.
+    public private(set) var samplesAboveBound = 0
+    /// The model no longer explains the measurements (a failing sensor, an internal short, a wrong model):
+    /// the normalised innovation stayed above the χ² 99 % bound for `anomalyWindow` samples in a row.
+    public var isAnomalous: Bool { samplesAboveBound >= anomalyWindow }
 
     public init(
         cell: EquivalentCircuitCell, initialSoC: Double, initialSoCVariance: Double = 0.04,
@@ -79,6 +88,7 @@ public struct SoCEstimator: Sendable, Equatable {
             p[2] - k1 * (h0 * p[0] + h1 * p[2]), p[3] - k1 * (h0 * p[1] + h1 * p[3]),
         ]
         normalisedInnovationSquared = innovation * innovation / s
+        samplesAboveBound = normalisedInnovationSquared > Self.chiSquare99 ? samplesAboveBound + 1 : 0
         socGain = k0
     }
 }

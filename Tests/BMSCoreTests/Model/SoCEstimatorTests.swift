@@ -65,4 +65,25 @@ struct SoCEstimatorTests {
         #expect(aware < 0.05, "plateau-aware drift \(aware)")
         #expect(aware < naive / 2, "aware \(aware) vs naive \(naive)")
     }
+
+    /// The anomaly residual: quiet under normal noise, flagged once a 150 mV fault persists for N samples.
+    @Test func anomalyIsFlaggedWhenTheInnovationStaysAboveTheBound() throws {
+        let cell = EquivalentCircuitCell.defaults(for: .nmc)
+        let thermal = try LumpedThermalModel(thermalMassJoulesPerKelvin: 1000, heatTransferWattsPerKelvin: 1)
+        var truth = try PackModel(cell: cell, seriesCells: 1, parallelCells: 1, thermal: thermal, soc: 0.6)
+        var estimator = SoCEstimator(cell: cell, initialSoC: 0.6, initialSoCVariance: 1e-4)
+        var generator = SplitMix64(seed: 9)
+        var flaggedAt: Int?
+        for second in 0..<400 {
+            let current = second % 120 < 60 ? 0.3 * cell.capacityAmpHours : 0
+            truth.step(current: current, duration: .seconds(1))
+            let noise = (Double(generator.next() % 2001) - 1000) / 1000 * 0.005
+            let fault = second >= 300 ? -0.15 : 0  // a sudden 150 mV sag from sample 300 on
+            estimator.step(current: current, duration: .seconds(1), measuredVolts: truth.terminalVoltage(current: current) + noise + fault)
+            if second < 300 { #expect(!estimator.isAnomalous, "false alarm at \(second)") }
+            if estimator.isAnomalous && flaggedAt == nil { flaggedAt = second }
+        }
+        let flagged = try #require(flaggedAt)
+        #expect(flagged >= 300 + estimator.anomalyWindow - 1 && flagged < 300 + 3 * estimator.anomalyWindow, "flagged at \(flagged)")
+    }
 }
