@@ -16,7 +16,9 @@ extension SiteAllocator.Result {
     /// - `efficiency_score`: the power-weighted mean one-way efficiency of the packs used (Σ|pᵢ|·ηᵢ / Σ|pᵢ|,
     ///   ηᵢ the discharge or charge efficiency); `efficiency_prediction` is the same figure.
     /// - `completion_probability`: the fraction of the target allocated times the power-weighted mean confidence.
-    /// - `degradation_impact`: supplied by the caller (the pack twins' forecast of capacity loss).
+    /// - `degradation_impact`: supplied by the caller, normally `degradationImpact(twins:durationMinutes:)`: per
+    ///   device, the extra capacity loss (percent of nameplate) of running its setpoint for the duration rather
+    ///   than idling, from its twin's BLAST-Lite ageing model.
     public func message(
         allocationID: String, siteID: String, timestamp: Timestamp, demand: PowerDemand, packs: [AllocatorPack],
         degradationImpact: [String: Double]
