@@ -109,6 +109,20 @@ public struct FieldValidator: Sendable {
         return number
     }
 
+    /// A boolean (`true` or `false`, never a number or a string).
+    public mutating func boolean(_ members: JSONObject, _ key: String, prefix: String, required: Bool) -> Bool? {
+        let path = Self.join(prefix, key)
+        guard let value = members[key], value != .null else {
+            if required { fail(path, "Field is required", members[key]) }
+            return nil
+        }
+        guard case .bool(let flag) = value else {
+            fail(path, "Must be true or false", value)
+            return nil
+        }
+        return flag
+    }
+
     /// A whole number, at least `minimum` and at most `maximum`.
     public mutating func integer(
         _ members: JSONObject, _ key: String, prefix: String, required: Bool, minimum: Int, maximum: Int? = nil

@@ -1,0 +1,131 @@
+import Testing
+
+@testable import BMSCore
+
+/// The DBC → snapshot mapping: decoding from a YAML-shaped tree, validation against a DBC, and the
+/// accumulator that turns frames into snapshots with stale values.
+@Suite("DBC snapshot mapping")
+struct DBCSnapshotMappingTests {
+    static let tree: JSONValue = [
+        "name": "Realistic pack",
+        "signals": [
+            ["signal": "Measurements.PackVoltage", "field": "pack_voltage"],
+            ["signal": "PackCurrent", "field": "pack_current", "invert_sign": true],
+            ["signal": "PackTemp", "field": "pack_temperature"],
+            ["signal": "CellVoltageA", "field": "cell_voltage[1]", "scale": 1000, "offset": 0],
+            ["signal": "CellTempA", "field": "cell_temperature[2]"],
+            ["signal": "OverTemp", "field": "alarm_flags"],
+            ["signal": "ChargeCurrentLimit", "field": "max_charge_current"],
+        ],
+    ]
+
+    static func mapping() throws -> DBCSnapshotMapping { try WireCoding.decode(DBCSnapshotMapping.self, from: tree) }
+
+    @Test func decodesWithDefaults() throws {
+        let mapping = try Self.mapping()
+        #expect(mapping.name == "Realistic pack")
+        #expect(mapping.signals.count == 7)
+        let voltage = mapping.signals[0]
+        #expect(voltage.messageName == "Measurements" && voltage.signalName == "PackVoltage")
+        #expect(voltage.scale == 1 && voltage.offset == 0 && !voltage.invertSign && voltage.field == .packVoltage)
+        #expect(mapping.signals[1].messageName == nil && mapping.signals[1].invertSign)
+        #expect(mapping.signals[1].snapshotValue(ofPhysical: 27) == -27)
+        #expect(mapping.signals[3].snapshotValue(ofPhysical: 0.0033) == 3.3)
+        #expect(mapping.signals[4].field == .cellTemperature(2))
+    }
+
+    @Test func decodingErrorsNameTheKey() {
+        #expect(throws: WireDecodingError(path: "signals[0].scael", reason: "unknown key 'scael'; accepted keys: signal, field, scale, offset, invert_sign")) {
+            try WireCoding.decode(DBCSnapshotMapping.self, from: ["signals": [["signal": "A", "field": "soc", "scael": 2]]])
+        }
+        #expect(throws: WireDecodingError.self) {
+            try WireCoding.decode(DBCSnapshotMapping.self, from: ["signals": [["signal": "A", "field": "volts"]]])
+        }
+        #expect(throws: WireDecodingError(path: "signals", reason: "missing required field")) {
+            try WireCoding.decode(DBCSnapshotMapping.self, from: ["name": "x"])
+        }
+    }
+
+    @Test func validationReportsEveryUnknownSignalByName() throws {
+        let database = try CANTestFixtures.database(CANTestFixtures.realisticDBC)
+        #expect(try Self.mapping().validate(against: database).isEmpty)
+        let bad = DBCSnapshotMapping(signals: [
+            .init(signal: "NoSuchSignal", field: .soc),
+            .init(signal: "Nowhere.PackVoltage", field: .soh),
+            .init(signal: "Measurements.NoSuch", field: .packPower),
+            .init(signal: "PackVoltage", field: .packVoltage, scale: 0),
+            .init(signal: "PackTemp", field: .packVoltage, offset: .infinity),
+        ])
+        let errors = bad.validate(against: database)
+        #expect(errors.map(\.field) == [
+            "signals[0].signal", "signals[1].signal", "signals[2].signal", "signals[3].scale", "signals[4].offset",
+            "signals[4].field",
+        ])
+        #expect(errors[0].message == "No signal 'NoSuchSignal' in the DBC")
+        #expect(errors[1].message == "No message 'Nowhere' in the DBC")
+        #expect(errors[2].message == "Message 'Measurements' has no signal 'NoSuch'")
+        #expect(errors[4].receivedValue == .string("+Infinity"))
+        #expect(errors[5].message == "Field 'pack_voltage' is already fed by signals[3]")
+        #expect(throws: ValidationFailure.self) { try bad.validated(against: database) }
+        #expect(DBCSnapshotMapping(signals: []).validate(against: database).map(\.field) == ["signals"])
+
+        // A bare name found in two messages is ambiguous.
+        let twice = try CANTestFixtures.database(
+            "BO_ 1 A: 1 X\n SG_ Same : 0|8@1+ (1,0) [0|0] \"\" X\nBO_ 2 B: 1 X\n SG_ Same : 0|8@1+ (1,0) [0|0] \"\" X")
+        let ambiguous = DBCSnapshotMapping(signals: [.init(signal: "Same", field: .soc)]).validate(against: twice)
+        #expect(ambiguous.map(\.message) == ["Signal 'Same' is in several messages (A, B); write Message.Signal"])
+        #expect(DBCSnapshotMapping(signals: [.init(signal: "B.Same", field: .soc)]).validate(against: twice).isEmpty)
+    }
+
+    @Test func filtersPassTheMappedMessages() throws {
+        let database = try CANTestFixtures.database(CANTestFixtures.realisticDBC)
+        let filters = try Self.mapping().filters(in: database)
+        #expect(filters.contains { !$0.isExtended && $0.matches(id: 0x356) })
+        #expect(filters.contains { !$0.isExtended && $0.matches(id: 0x351) })
+        #expect(filters.contains { $0.isExtended && $0.matches(id: 0x18FE_CA01) })
+        #expect(!filters.contains { !$0.isExtended && $0.matches(id: 0x357) })
+    }
+
+    @Test func accumulatorBuildsSnapshotsAndMarksStaleValues() throws {
+        let database = try CANTestFixtures.database(CANTestFixtures.realisticDBC)
+        var accumulator = DBCSnapshotAccumulator(database: database, mapping: try Self.mapping())
+        let start = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
+        #expect(!accumulator.hasReceivedData)
+        // 49.86 V, −27.0 A (DBC: > 0 charging → PulseBMS +27 A), 36.3 °C, OverTemp set.
+        accumulator.ingest(try CANFrame(id: 0x356, data: CANTestFixtures.bytes("7A13F2FE6B010100")), at: start)
+        accumulator.ingest(
+            try CANFrame(id: 0x18FE_CA01, isExtended: true, data: CANTestFixtures.bytes("0000E40C00000000")), at: start.adding(milliseconds: 500))
+        accumulator.ingest(try CANFrame(id: 0x351, data: CANTestFixtures.bytes("1402740E740ECC01")), at: start)
+        accumulator.ingest(try CANFrame(id: 0x7FF, data: []), at: start)
+        accumulator.ingest(try CANFrame(id: 0x356, data: [1]), at: start)
+        #expect(accumulator.decodedFrameCount == 3)
+        #expect(accumulator.ignoredFrameCount == 1)
+        #expect(accumulator.failedFrameCount == 1)
+        #expect(accumulator.lastFailure == .frameTooShort(message: "Measurements", length: 1, needed: 8))
+
+        let fresh = accumulator.snapshot(deviceID: "pack-1", at: start.adding(milliseconds: 1000))
+        #expect(fresh.voltage == Measured(49.86, at: start))
+        #expect(fresh.current?.value == 27)
+        #expect(fresh.operationalState?.value == .discharging)
+        #expect(fresh.temperature?.value == 36.300000000000004 || fresh.temperature?.value == 36.3)
+        #expect(fresh.cellVoltages.count == 1)
+        #expect(CANTestFixtures.close(fresh.cellVoltages[0].value, 3300))
+        #expect(fresh.cellTemperatures.count == 2 && fresh.cellTemperatures.allSatisfy { $0.isStale && $0.value.isNaN })
+        #expect(fresh.packAlarmFlags == Measured(["Over temperature"], at: start))
+        #expect(fresh.power?.value == 49.86 * 27)
+        #expect(fresh.dataQuality == 1)
+        #expect(fresh.secondsSinceLastRead == 0.5)
+        #expect(accumulator.value(of: .maxChargeCurrent, at: start)?.value == 370)
+
+        // 3 s after the 0x356 frame its values are still fresh; just after, stale but kept.
+        let edge = accumulator.snapshot(deviceID: "pack-1", at: start.adding(milliseconds: 3000))
+        #expect(edge.voltage?.isStale == false)
+        let stale = accumulator.snapshot(deviceID: "pack-1", at: start.adding(milliseconds: 3001))
+        #expect(stale.voltage == Measured(49.86, at: start, isStale: true))
+        #expect(stale.packAlarmFlags?.isStale == true)
+        #expect(stale.cellVoltages[0].isStale == false)
+        #expect(stale.dataQuality == 1.0 / 6)  // of 6 received values only the cell voltage is fresh
+        #expect(CANTestFixtures.close(SafetyInput(stale)[.maxCellVoltage]?.value ?? 0, 3300))
+        #expect(SafetyInput(stale)[.dischargeCurrent] == nil)
+    }
+}
