@@ -1,6 +1,5 @@
 #ifndef PULSEBMS_CSOCKETCAN_SHIM_H
 #define PULSEBMS_CSOCKETCAN_SHIM_H
-#include <sys/socket.h>
 #include <linux/can.h>
 #include <linux/can/raw.h>
 #include <linux/can/netlink.h>

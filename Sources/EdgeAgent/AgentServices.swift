@@ -7,6 +7,7 @@ import ServiceLifecycle
 /// The agent's long-running work, built from a validated configuration.
 struct AgentServices {
     var buses: [ModbusBus]
+    var canBuses: [CANBus]
     var pollers: [DevicePoller<ContinuousClock>]
     var actionLog: ActionLog
     /// Present when the configuration names a broker.
@@ -19,29 +20,39 @@ struct AgentServices {
     ) throws -> AgentServices {
         let actionLog = ActionLog(path: stateDirectory.map { "\($0)/actions.jsonl" })
         var buses: [String: ModbusBus] = [:]
+        var canBuses: [String: CANBus] = [:]
         for bus in configuration.buses {
-            let endpoint: ModbusEndpoint
             if let tcp = bus.modbusTCP {
-                endpoint = .tcp(host: tcp.host, port: tcp.port)
+                buses[bus.id] = ModbusBus(id: bus.id, endpoint: .tcp(host: tcp.host, port: tcp.port), responseTimeout: bus.responseTimeout)
             } else if let rtu = bus.modbusRTU {
-                endpoint = .rtu(device: rtu.device, baud: rtu.baud, parity: rtu.parity.letter, dataBits: rtu.dataBits, stopBits: rtu.stopBits)
-            } else {
-                continue  // validation guarantees one of the two
+                let endpoint = ModbusEndpoint.rtu(
+                    device: rtu.device, baud: rtu.baud, parity: rtu.parity.letter, dataBits: rtu.dataBits, stopBits: rtu.stopBits)
+                buses[bus.id] = ModbusBus(id: bus.id, endpoint: endpoint, responseTimeout: bus.responseTimeout)
+            } else if bus.isCAN {
+                let devices = configuration.devices.filter { $0.bus == bus.id }
+                canBuses[bus.id] = try CANLinks.bus(
+                    bus, devices: devices, configurationDirectory: configurationDirectory, logger: logger)
             }
-            buses[bus.id] = ModbusBus(id: bus.id, endpoint: endpoint, responseTimeout: bus.responseTimeout)
         }
         var pollers: [DevicePoller<ContinuousClock>] = []
         var sources: [any PackSource] = []
         for device in configuration.devices {
-            guard let bus = buses[device.bus] else { continue }
             let source: any PackSource
-            switch device.profile {
-            case .sunspec:
-                source = SunSpecPackSource(deviceID: device.deviceID, unitID: device.unitID, bus: bus)
-            case .registerMap:
-                let path = ConfigurationLoader.resolve(device.registerMap ?? "", relativeTo: configurationDirectory)
-                source = RegisterMapPackSource(
-                    deviceID: device.deviceID, unitID: device.unitID, map: try RegisterMapLoader.load(path: path), bus: bus)
+            if let bus = buses[device.bus], let unitID = device.unitID {
+                switch device.profile {
+                case .sunspec:
+                    source = SunSpecPackSource(deviceID: device.deviceID, unitID: unitID, bus: bus)
+                case .registerMap:
+                    let path = ConfigurationLoader.resolve(device.registerMap ?? "", relativeTo: configurationDirectory)
+                    source = RegisterMapPackSource(
+                        deviceID: device.deviceID, unitID: unitID, map: try RegisterMapLoader.load(path: path), bus: bus)
+                case .canbusBMS, .dbc:
+                    continue  // validation puts CAN profiles on CAN buses only
+                }
+            } else if let bus = canBuses[device.bus] {
+                source = try CANPackSource.make(device: device, bus: bus, configurationDirectory: configurationDirectory)
+            } else {
+                continue  // validation guarantees every device's bus exists
             }
             sources.append(source)
             pollers.append(
@@ -50,6 +61,8 @@ struct AgentServices {
                     policy: configuration.safetyPolicy ?? .standard, interval: device.pollInterval, clock: ContinuousClock(),
                     now: { Timestamp(Date()) }, actionLog: actionLog, logger: logger))
         }
+        // Every pack listens now: the CAN buses may start.
+        for bus in canBuses.values { bus.start() }
         var forwarding: ForwardingService?
         if let mqtt = configuration.mqtt {
             let buffer = try SQLiteTelemetryBuffer(path: "\(stateDirectory ?? ".")/telemetry.sqlite")
@@ -81,7 +94,8 @@ struct AgentServices {
                 allocations: allocations, siteID: configuration.siteID, logger: logger, pollers: pollers,
                 healthInterval: .milliseconds(Int64(configuration.healthIntervalSeconds ?? 60) * 1000))
         }
-        return AgentServices(buses: Array(buses.values), pollers: pollers, actionLog: actionLog, forwarding: forwarding)
+        return AgentServices(
+            buses: Array(buses.values), canBuses: Array(canBuses.values), pollers: pollers, actionLog: actionLog, forwarding: forwarding)
     }
 }
 
@@ -200,6 +214,7 @@ struct AcquisitionService: Service {
             }
         }
         for bus in services.buses { bus.stop() }
+        for bus in services.canBuses { bus.stop() }
     }
 
     private func logTransitions(of poller: DevicePoller<ContinuousClock>) async {

@@ -14,5 +14,5 @@ struct PulseBMSAgent: AsyncParsableCommand {
             README.md says what works so far.
             """,
         version: AgentVersion.current,
-        subcommands: [RunCommand.self, StatusCommand.self, CheckConfigCommand.self, ProbeCommand.self, VersionCommand.self, BenchPollCommand.self, BenchForwardCommand.self])
+        subcommands: [RunCommand.self, StatusCommand.self, CheckConfigCommand.self, ProbeCommand.self, CanDecodeCommand.self, VersionCommand.self, BenchPollCommand.self, BenchForwardCommand.self])
 }

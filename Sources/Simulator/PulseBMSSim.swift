@@ -25,7 +25,7 @@ struct PulseBMSSim: ParsableCommand {
     @Option(name: .customLong("control-port"), help: "Control port (default: the Modbus port + 1).")
     var controlPort: Int?
 
-    @Option(name: .customLong("pack"), help: "unit=N,chemistry=LFP|NMC|LCO|NCA,cells=N,capacity=AH,soc=PERCENT,current=A,temperature=C[,map=REGISTER_MAP.yaml] (repeatable). With map= the pack speaks that register map instead of SunSpec.")
+    @Option(name: .customLong("pack"), help: "unit=N,chemistry=LFP|NMC|LCO|NCA,cells=N,capacity=AH,soc=PERCENT,current=A,temperature=C[,map=REGISTER_MAP.yaml][,slcan=PTY_LINK[,candump=LOG]] (repeatable). With map= the pack speaks that register map instead of SunSpec; with slcan= it also broadcasts the CAN-bus BMS protocol through an slcan adapter emulated on a pseudo-terminal linked at PTY_LINK (commands: frame 0x380, byte 0 = 1 open contactors, 2 stop, 3 reset alarms, 4 start), logging every frame to LOG in candump -L format.")
     var packs: [String] = []
 
     @Option(name: .customLong("tick-ms"), help: "Model step and register refresh interval, ms.")
@@ -39,22 +39,38 @@ struct PulseBMSSim: ParsableCommand {
             ? ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=NMC,cells=14,capacity=56,soc=70"]
             : packs
         let simulated = try specs.map(Self.pack(from:))
+        var canPorts: [SlcanPackPort] = []
+        for spec in specs {
+            let fields = try Self.fields(of: spec)
+            guard let link = fields["slcan"], let unit = fields["unit"].flatMap(Int.init) else { continue }
+            do {
+                canPorts.append(try SlcanPackPort(unitID: unit, linkPath: link, candumpPath: fields["candump"]))
+            } catch {
+                throw ValidationError("pack '\(spec)': \(error)")
+            }
+            FileHandle.standardError.write(Data("pulsebms-sim: unit \(unit) speaks CAN-bus BMS over slcan at \(link)\n".utf8))
+        }
         let server = try SimulatorServer(
             packs: simulated, host: host, port: port, controlPort: controlPort ?? port + 1,
-            tickSeconds: Double(tickMilliseconds) / 1000, timeScale: timeScale,
+            tickSeconds: Double(tickMilliseconds) / 1000, timeScale: timeScale, canPorts: canPorts,
             log: { FileHandle.standardError.write(Data("pulsebms-sim: \($0)\n".utf8)) })
         FileHandle.standardError.write(Data(
             "pulsebms-sim: \(simulated.count) pack(s) on modbus-tcp://\(host):\(port), control on \(controlPort ?? port + 1)\n".utf8))
         server.run()
     }
 
-    static func pack(from spec: String) throws -> SimulatedPack {
+    static func fields(of spec: String) throws -> [String: String] {
         var fields: [String: String] = [:]
         for pair in spec.split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("bad pack field '\(pair)' in '\(spec)'") }
             fields[parts[0]] = parts[1]
         }
+        return fields
+    }
+
+    static func pack(from spec: String) throws -> SimulatedPack {
+        let fields = try fields(of: spec)
         guard let unit = fields["unit"].flatMap(Int.init), (1...247).contains(unit) else {
             throw ValidationError("pack '\(spec)' needs unit=1…247")
         }

@@ -15,11 +15,14 @@ final class SimulatorServer {
     private let tickSeconds: Double
     private let timeScale: Double
     private let log: (String) -> Void
+    /// CAN packs' slcan adapters, by unit.
+    private let canPorts: [Int: SlcanPackPort]
 
     init(
         packs: [SimulatedPack], host: String, port: Int, controlPort: Int, tickSeconds: Double, timeScale: Double,
-        log: @escaping (String) -> Void
+        canPorts: [SlcanPackPort] = [], log: @escaping (String) -> Void
     ) throws {
+        self.canPorts = Dictionary(uniqueKeysWithValues: canPorts.map { ($0.unitID, $0) })
         self.packs = Dictionary(uniqueKeysWithValues: packs.map { ($0.unitID, $0) })
         self.tickSeconds = tickSeconds
         self.timeScale = timeScale
@@ -45,6 +48,8 @@ final class SimulatorServer {
                                pollfd(fd: controlListener, events: Int16(POLLIN), revents: 0)]
             descriptors += modbusClients.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             descriptors += controlClients.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let canMasters = Dictionary(uniqueKeysWithValues: canPorts.map { ($1.terminal.master, $0) })
+            descriptors += canMasters.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let wait = max(0, Int32(nextTick.timeIntervalSinceNow * 1000))
             _ = poll(&descriptors, nfds_t(descriptors.count), wait)
             for descriptor in descriptors where descriptor.revents != 0 {
@@ -54,6 +59,11 @@ final class SimulatorServer {
                 } else if descriptor.fd == controlListener {
                     let client = accept(controlListener, nil, nil)
                     if client >= 0 { controlClients[client] = [] }
+                } else if let unit = canMasters[descriptor.fd] {
+                    if var pack = packs[unit] {
+                        canPorts[unit]?.serve(&pack, report: log)
+                        packs[unit] = pack
+                    }
                 } else if modbusClients.contains(descriptor.fd) {
                     serveModbus(descriptor.fd)
                 } else {
@@ -64,6 +74,7 @@ final class SimulatorServer {
                 for unit in packs.keys {
                     packs[unit]?.advance(seconds: tickSeconds * timeScale)
                     refresh(unit)
+                    if let port = canPorts[unit], let pack = packs[unit] { port.broadcast(pack) }
                 }
                 nextTick = nextTick.addingTimeInterval(tickSeconds)
             }

@@ -10,6 +10,17 @@ public func eventually(
     }
 }
 
+/// `eventually` for a condition that must await (a read, a poll).
+public func eventuallyAsync(
+    _ what: @autoclosure () -> String = "condition", seconds: Double, _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TestSupportError.didNotStart("\(what()) within \(seconds) s") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
 /// Runs `operation`, or returns `nil` if it has not finished after `limit` (a guard against hanging).
 public func withTimeout<Value: Sendable>(
     _ limit: Duration, _ operation: @escaping @Sendable () async -> Value?

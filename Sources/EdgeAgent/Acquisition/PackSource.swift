@@ -38,11 +38,14 @@ enum PackSourceError: Error, Sendable, Equatable, CustomStringConvertible {
     case modbus(ModbusError)
     /// The device answered but not as its profile says (no SunSpec marker, no model 802, a broken chain).
     case profileMismatch(String)
+    /// A CAN pack is silent, or a frame could not be sent.
+    case can(String)
 
     var description: String {
         switch self {
         case .modbus(let error): error.description
         case .profileMismatch(let reason): reason
+        case .can(let reason): reason
         }
     }
 }

@@ -51,22 +51,74 @@ struct TLSSettings: Codable, Sendable, Equatable {
     }
 }
 
-/// One Modbus line: a TCP endpoint or an RS-485 serial line, shared by several unit ids.
+/// One bus: a Modbus line (a TCP endpoint or an RS-485 serial line, shared by several unit ids) or a CAN bus
+/// (a SocketCAN interface, an slcan adapter, or a candump log replayed).
 struct BusConfiguration: Codable, Sendable, Equatable {
     var id: String
     var modbusTCP: ModbusTCPEndpoint?
     var modbusRTU: ModbusRTULine?
+    var socketCAN: SocketCANSettings?
+    var slcan: SlcanSettings?
+    var candumpReplay: CandumpReplaySettings?
     /// How long to wait for a reply, ms.
     var responseTimeoutMilliseconds: Int?
 
     var responseTimeout: Duration { .milliseconds(responseTimeoutMilliseconds ?? 500) }
 
+    /// Whether the bus carries CAN frames rather than Modbus requests.
+    var isCAN: Bool { socketCAN != nil || slcan != nil || candumpReplay != nil }
+
     enum CodingKeys: String, CodingKey {
         case id
         case modbusTCP = "modbus_tcp"
         case modbusRTU = "modbus_rtu"
+        case socketCAN = "socketcan"
+        case slcan
+        case candumpReplay = "candump_replay"
         case responseTimeoutMilliseconds = "response_timeout_ms"
     }
+}
+
+/// A native SocketCAN interface.
+struct SocketCANSettings: Codable, Sendable, Equatable {
+    /// Network interface, e.g. `can0`.
+    var interface: String
+    /// Bitrate to set (with the interface down) before opening, bit/s; `nil` leaves it as configured.
+    var bitrate: Int?
+    /// Accept CAN FD frames.
+    var fd: Bool?
+    /// Restart the controller through libsocketcan when it goes bus-off.
+    var restartOnBusOff: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case interface, bitrate, fd
+        case restartOnBusOff = "restart_on_bus_off"
+    }
+}
+
+/// A USB-serial adapter speaking slcan (Lawicel).
+struct SlcanSettings: Codable, Sendable, Equatable {
+    /// Serial device, e.g. `/dev/ttyACM0`.
+    var device: String
+    /// CAN bitrate, bit/s; one of the slcan S-code rates. Default 500 000 (the CAN-bus BMS rate).
+    var bitrate: Int?
+    /// Serial line speed; ignored by USB CDC adapters. Default 115 200.
+    var serialBaud: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case device, bitrate
+        case serialBaud = "serial_baud"
+    }
+}
+
+/// A candump `-L` log replayed as if it were a live bus (for tests, demos and post-mortems).
+struct CandumpReplaySettings: Codable, Sendable, Equatable {
+    /// Path of the log, relative to the configuration file unless absolute.
+    var file: String
+    /// Replay speed: 1 = as recorded, 10 = ten times faster, 0 = as fast as possible. Default 1.
+    var speed: Double?
+    /// Start again from the top at the end of the log. Default false.
+    var loop: Bool?
 }
 
 struct ModbusTCPEndpoint: Codable, Sendable, Equatable {
@@ -105,6 +157,12 @@ struct ModbusRTULine: Codable, Sendable, Equatable {
 enum DeviceProfile: String, WireEnum {
     case sunspec
     case registerMap = "register_map"
+    /// The CAN-bus BMS protocol (Pylontech / SMA / Victron frames 0x351…0x373).
+    case canbusBMS = "canbus_bms"
+    /// Any CAN pack described by a DBC file and a signal map.
+    case dbc
+
+    var isCAN: Bool { self == .canbusBMS || self == .dbc }
 }
 
 /// One pack on a bus.
@@ -116,10 +174,23 @@ struct DeviceConfiguration: Codable, Sendable, Equatable {
     var safetyConstraints: SafetyConstraints?
     var safetyOverrides: SafetyLimitOverrides?
     var bus: String
-    var unitID: Int
+    /// Modbus unit id (Modbus devices only).
+    var unitID: Int?
     var profile: DeviceProfile
     /// Path of the register map, relative to the configuration file, for `register_map` devices.
     var registerMap: String?
+    /// Path of the DBC file, relative to the configuration file, for `dbc` devices.
+    var dbc: String?
+    /// Path of the signal map (DBC signal → snapshot field), for `dbc` devices.
+    var signalMap: String?
+    /// Interval of the 0x305 keep-alive the agent sends to a `canbus_bms` pack, ms; 0 sends none.
+    /// Default 1000.
+    var keepaliveMilliseconds: Int?
+    /// After how long without a frame its values turn stale, ms. Default 3000.
+    var staleAfterMilliseconds: Int?
+    /// CAN frames (candump syntax, `ID#HEX`) that carry out local commands on this pack, by command name
+    /// (`open_contactors`, `stop_power`, `reset_alarms`, `start`).
+    var canCommands: [String: String]?
     var pollIntervalMilliseconds: Int?
     var firmwareVersion: String?
 
@@ -134,6 +205,11 @@ struct DeviceConfiguration: Codable, Sendable, Equatable {
         case unitID = "unit_id"
         case profile
         case registerMap = "register_map"
+        case dbc
+        case signalMap = "signal_map"
+        case keepaliveMilliseconds = "keepalive_ms"
+        case staleAfterMilliseconds = "stale_after_ms"
+        case canCommands = "can_commands"
         case pollIntervalMilliseconds = "poll_interval_ms"
         case firmwareVersion = "firmware_version"
     }

@@ -19,6 +19,15 @@ enum ConfigurationLoader {
         // Register maps are part of the configuration: they are checked now too, before any bus is opened.
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         var problems: [FieldError] = []
+        for (index, device) in configuration.devices.enumerated() where device.profile == .dbc {
+            do {
+                _ = try CANProfileLoader.load(device: device, configurationDirectory: directory)
+            } catch {
+                problems += error.fieldErrors.map {
+                    FieldError(field: "devices[\(index)].\($0.field)", message: $0.message, receivedValue: $0.receivedValue)
+                }
+            }
+        }
         for (index, device) in configuration.devices.enumerated() {
             guard let map = device.registerMap else { continue }
             do {
