@@ -106,3 +106,14 @@ do {
         }
     }
 }
+
+// Degradation impact for the allocation message: a standard twin per pack, and one hour at its setpoint.
+if let twin = try? PackTwin(standardFor: .nmc, nominalCapacityAmpHours: 100, seriesCells: 14, soc: 0.6, temperatureCelsius: 30) {
+    measure("twin: PackTwin(standardFor:…) per pack", iterations: 20_000) {
+        let built = try? PackTwin(standardFor: .nmc, nominalCapacityAmpHours: 100, seriesCells: 14, soc: 0.6, temperatureCelsius: 30)
+        return built?.pack.seriesCells ?? 0
+    }
+    measure("twin: degradation impact of 1 h at 2 kW per pack", iterations: 2_000) {
+        ((try? twin.degradationImpactPercent(powerWatts: 2_000, duration: .seconds(3600))) ?? 0) > 0 ? 1 : 0
+    }
+}

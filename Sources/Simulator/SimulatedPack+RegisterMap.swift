@@ -17,12 +17,21 @@ extension SimulatedPack {
         case .cellTemperature(let number):
             guard temperatures.indices.contains(number - 1), !faults.droppedSensors.contains(number - 1) else { return nil }
             return temperatures[number - 1]
+        case .cellVoltageMin: return cells.min()
+        case .cellVoltageMax: return cells.max()
+        case .cellTemperatureMin: return connectedSensors(temperatures).min()
+        case .cellTemperatureMax: return connectedSensors(temperatures).max()
         case .balancing: return 0
         case .alarmFlags, .operationalState: return 0
         case .remainingCapacity: return model.soc * capacityAmpHours
         case .maxChargeCurrent: return capacityAmpHours
         case .maxDischargeCurrent: return capacityAmpHours * 2
         }
+    }
+
+    /// The temperatures of the sensors that are not dropped by a fault.
+    private func connectedSensors(_ temperatures: [Double]) -> [Double] {
+        temperatures.enumerated().filter { !faults.droppedSensors.contains($0.offset) }.map(\.element)
     }
 
     /// Holding and input register images from address 0.

@@ -13,9 +13,17 @@ public struct AllocatorPack: Sendable, Equatable {
     public var temperatureCelsius: Double
     /// State of health, 0–1.
     public var soh: Double
-    /// Derated power limits now, W (magnitudes).
+    /// Power limits apart from temperature derating, W (magnitudes): the pack's rating, or less where the caller
+    /// already derates for another reason (cell voltage, SoC, current). A limit derated for temperature and passed
+    /// here is named `max_charge_power` / `max_discharge_power`; pass it as `temperatureDerated…` to have it named
+    /// `temperature_derate`.
     public var maxChargePowerWatts: Double
     public var maxDischargePowerWatts: Double
+    /// The charge and discharge power that temperature derating allows now, W (magnitudes); `nil` when no
+    /// temperature derating is in force. The limit in force is the lower of this and `max…PowerWatts`
+    /// (`powerLimit(discharging:)`).
+    public var temperatureDeratedChargePowerWatts: Double?
+    public var temperatureDeratedDischargePowerWatts: Double?
     public var chargeEfficiency: Double
     public var dischargeEfficiency: Double
     /// Online, not faulted, and read recently; otherwise the pack gets zero.
@@ -28,6 +36,7 @@ public struct AllocatorPack: Sendable, Equatable {
     public init(
         deviceID: String, usableEnergyWattHours: Double, soc: Double, socMin: Double = 0.1, socMax: Double = 0.9,
         temperatureCelsius: Double = 25, soh: Double = 1, maxChargePowerWatts: Double, maxDischargePowerWatts: Double,
+        temperatureDeratedChargePowerWatts: Double? = nil, temperatureDeratedDischargePowerWatts: Double? = nil,
         chargeEfficiency: Double = 0.96, dischargeEfficiency: Double = 0.96, isAvailable: Bool = true,
         previousSetpointWatts: Double = 0, stressFactorOverride: Double? = nil
     ) {
@@ -40,11 +49,31 @@ public struct AllocatorPack: Sendable, Equatable {
         self.soh = soh
         self.maxChargePowerWatts = maxChargePowerWatts
         self.maxDischargePowerWatts = maxDischargePowerWatts
+        self.temperatureDeratedChargePowerWatts = temperatureDeratedChargePowerWatts
+        self.temperatureDeratedDischargePowerWatts = temperatureDeratedDischargePowerWatts
         self.chargeEfficiency = chargeEfficiency
         self.dischargeEfficiency = dischargeEfficiency
         self.isAvailable = isAvailable
         self.previousSetpointWatts = previousSetpointWatts
         self.stressFactorOverride = stressFactorOverride
+    }
+}
+
+extension AllocatorPack {
+    /// The power limit in force in one direction, W (a magnitude), and the name of the bound it sets when the pack
+    /// sits on it (unless the energy left in the SoC window is tighter: `soc_min_energy` / `soc_max_energy`).
+    ///
+    /// With r = `max…PowerWatts` and d = `temperatureDerated…PowerWatts` (each taken as at least 0): the limit is
+    /// min(r, d), named `temperature_derate` when d < r strictly, else `max_discharge_power` / `max_charge_power`
+    /// (so a derated limit equal to the rating, or above it, or no derating at all, names the rating).
+    func powerLimit(discharging: Bool) -> (watts: Double, name: String) {
+        let rated = max(0, discharging ? maxDischargePowerWatts : maxChargePowerWatts)
+        let ratedName = discharging ? "max_discharge_power" : "max_charge_power"
+        guard let derated = discharging ? temperatureDeratedDischargePowerWatts : temperatureDeratedChargePowerWatts
+        else { return (watts: rated, name: ratedName) }
+        // max(0, NaN) is 0: a derating that is not a number stops the pack rather than lifting the limit.
+        let watts = max(0, derated)
+        return watts < rated ? (watts: watts, name: "temperature_derate") : (watts: rated, name: ratedName)
     }
 }
 

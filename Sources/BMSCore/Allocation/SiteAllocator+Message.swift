@@ -18,7 +18,10 @@ extension SiteAllocator.Result {
     /// - `completion_probability`: the fraction of the target allocated times the power-weighted mean confidence.
     /// - `degradation_impact`: supplied by the caller, normally `degradationImpact(twins:durationMinutes:)`: per
     ///   device, the extra capacity loss (percent of nameplate) of running its setpoint for the duration rather
-    ///   than idling, from its twin's BLAST-Lite ageing model.
+    ///   than idling, from its twin's BLAST-Lite ageing model (a caller that keeps no twins builds them with
+    ///   `PackTwin(standardFor:nominalCapacityAmpHours:seriesCells:…)`).
+    /// - `constraints_active`: the bound each pack sits on (see `SiteAllocator`): `max_discharge_power`,
+    ///   `max_charge_power`, `temperature_derate`, `soc_min_energy`, `soc_max_energy` or `offline`.
     public func message(
         allocationID: String, siteID: String, timestamp: Timestamp, demand: PowerDemand, packs: [AllocatorPack],
         degradationImpact: [String: Double]

@@ -7,8 +7,12 @@ import Foundation
 /// - Weight wᵢ = kᵢ / Eᵢ (kWh): the C-rate stress, kᵢ from `StressFactors`.
 /// - Tilt sᵢ = γ · (SoCᵢ − energy-weighted mean SoC): with γ > 0 fuller packs discharge more and charge less.
 /// - Ramp penalty ½·ρ·(pᵢ − pᵢ,prev)² adds ρ to wᵢ and ρ·pᵢ,prev to sᵢ.
-/// - Bounds last the whole duration: the power limit and the energy left in the SoC window spread over it;
-///   zero for unavailable packs; one sign for every pack (no pack charges while the site discharges).
+/// - Bounds last the whole duration: the power limit (`AllocatorPack.powerLimit(discharging:)`: the rating or the
+///   temperature-derated limit, whichever is lower) and the energy left in the SoC window spread over it; zero for
+///   unavailable packs; one sign for every pack (no pack charges while the site discharges).
+/// - A pack on its bound names it in `constraintsActive`: `offline`; else `soc_min_energy` / `soc_max_energy` when
+///   the energy limit is strictly below the power limit; else `temperature_derate` when the temperature-derated
+///   limit is strictly below the rating; else `max_discharge_power` / `max_charge_power`.
 public enum SiteAllocator {
     public struct Options: Sendable, Equatable {
         /// γ, W of tilt per unit of SoC difference (0: no balancing).
@@ -36,7 +40,8 @@ public enum SiteAllocator {
         /// wᵢ, 1/kWh-scaled weight used (after the ramp penalty).
         public var weight: Double
         public var tilt: Double
-        /// The bound the pack sits on, by name (`max_discharge_power`, `soc_min_energy`, `offline`, …).
+        /// The bound the pack sits on, by name (`max_discharge_power`, `temperature_derate`, `soc_min_energy`,
+        /// `offline`, …); empty between its bounds or when the site asks for no power.
         public var constraintsActive: [String]
     }
 
@@ -77,18 +82,17 @@ public enum SiteAllocator {
                 boundNames.append(("offline", "offline"))
                 continue
             }
+            let power = pack.powerLimit(discharging: discharging)
             if discharging {
                 let energyLimit = max(0, pack.soc - pack.socMin) * pack.usableEnergyWattHours * pack.dischargeEfficiency / hours
-                let power = max(0, pack.maxDischargePowerWatts)
                 lower.append(0)
-                upper.append(min(power, energyLimit))
-                boundNames.append(("idle", power <= energyLimit ? "max_discharge_power" : "soc_min_energy"))
+                upper.append(min(power.watts, energyLimit))
+                boundNames.append(("idle", power.watts <= energyLimit ? power.name : "soc_min_energy"))
             } else {
                 let energyLimit = max(0, pack.socMax - pack.soc) * pack.usableEnergyWattHours / max(pack.chargeEfficiency, 1e-9) / hours
-                let power = max(0, pack.maxChargePowerWatts)
-                lower.append(-min(power, energyLimit))
+                lower.append(-min(power.watts, energyLimit))
                 upper.append(0)
-                boundNames.append((power <= energyLimit ? "max_charge_power" : "soc_max_energy", "idle"))
+                boundNames.append((power.watts <= energyLimit ? power.name : "soc_max_energy", "idle"))
             }
         }
 
@@ -124,11 +128,13 @@ public enum SiteAllocator {
 
         let setpoints = packs.indices.map { index -> Setpoint in
             var active: [String] = []
+            // A pack held at 0 W by its own bound (an empty SoC window, a limit derated to nothing) while the site
+            // asks for power names that bound too; with no power asked nothing binds.
             if boundNames[index].lower == "offline" {
                 active = ["offline"]
-            } else if discharging, upper[index] > 0, powers[index] >= upper[index] - 1e-6 {
+            } else if targetWatts > 0, powers[index] >= upper[index] - 1e-6 {
                 active = [boundNames[index].upper]
-            } else if !discharging, lower[index] < 0, powers[index] <= lower[index] + 1e-6 {
+            } else if targetWatts < 0, powers[index] <= lower[index] + 1e-6 {
                 active = [boundNames[index].lower]
             }
             return Setpoint(

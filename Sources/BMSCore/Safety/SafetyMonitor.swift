@@ -61,17 +61,34 @@ public struct SafetyMonitor: Sendable {
         var stopCharge = false
         var stopDischarge = false
         var openContactors = false
+        // What the temperature rules alone allow, to tell whether temperature sets the limits.
+        var temperatureChargeFactor = 1.0
+        var temperatureDischargeFactor = 1.0
 
         for index in rules.indices {
             guard let severity = states[index].severity else { continue }
             let rule = rules[index]
+            let isTemperature = rule.category == .temperature
             for action in rule.actions(at: severity) {
                 switch action {
-                case .derateCharge(let fraction): chargeFactor = min(chargeFactor, fraction)
-                case .derateDischarge(let fraction): dischargeFactor = min(dischargeFactor, fraction)
-                case .stopCharge: stopCharge = true
-                case .stopDischarge: stopDischarge = true
-                case .openContactors: openContactors = true
+                case .derateCharge(let fraction):
+                    chargeFactor = min(chargeFactor, fraction)
+                    if isTemperature { temperatureChargeFactor = min(temperatureChargeFactor, fraction) }
+                case .derateDischarge(let fraction):
+                    dischargeFactor = min(dischargeFactor, fraction)
+                    if isTemperature { temperatureDischargeFactor = min(temperatureDischargeFactor, fraction) }
+                case .stopCharge:
+                    stopCharge = true
+                    if isTemperature { temperatureChargeFactor = 0 }
+                case .stopDischarge:
+                    stopDischarge = true
+                    if isTemperature { temperatureDischargeFactor = 0 }
+                case .openContactors:
+                    openContactors = true
+                    if isTemperature {
+                        temperatureChargeFactor = 0
+                        temperatureDischargeFactor = 0
+                    }
                 }
             }
             let flag = "\(rule.flagStem)_\(severity.rawValue)"
@@ -107,7 +124,11 @@ public struct SafetyMonitor: Sendable {
             alarms: alarms, flags: flags, actions: actions,
             chargeCurrentLimit: limits.chargeCurrentMax.operating * chargeFactor,
             dischargeCurrentLimit: limits.dischargeCurrentMax.operating * dischargeFactor,
-            transitions: transitions, latchedRuleIDs: latchedRuleIDs)
+            transitions: transitions, latchedRuleIDs: latchedRuleIDs,
+            // Every temperature action also went into the merged factor, so the merged factor is never above the
+            // temperature one: temperature sets the limit when nothing else cut deeper.
+            chargeDeratedForTemperature: temperatureChargeFactor < 1 && temperatureChargeFactor <= chargeFactor,
+            dischargeDeratedForTemperature: temperatureDischargeFactor < 1 && temperatureDischargeFactor <= dischargeFactor)
     }
 
     private func lastValue(of quantity: SafetyQuantity) -> Double? {
@@ -154,6 +175,12 @@ public struct SafetyVerdict: Sendable, Equatable {
     /// Levels that changed with this sample: publish these at once.
     public var transitions: [AlarmTransition]
     public var latchedRuleIDs: [String]
+    /// Whether temperature sets `chargeCurrentLimit`: a rule of the temperature category (SAF-OT-01, SAF-OTC-01,
+    /// SAF-UTC-01 in the standard set) derates or stops charging, and no other rule nor the cell-voltage taper
+    /// cuts it further. Reported as `temperature_derate` by `SetpointClamp`.
+    public var chargeDeratedForTemperature: Bool = false
+    /// Whether temperature sets `dischargeCurrentLimit` (SAF-OT-01, SAF-UT-01 in the standard set), as for charge.
+    public var dischargeDeratedForTemperature: Bool = false
 
     /// The most severe active level.
     public var highestSeverity: Severity? { alarms.map(\.severity).max() }

@@ -2,6 +2,7 @@
 extension PackSnapshot {
     /// The snapshot of one register-map read. `cellCount` fixes the cell arrays' length; a cell whose value
     /// was not read (its block failed) is kept from `previous` and marked stale, so cell numbers never shift.
+    /// The cell extremes (`cell_voltage_min`, …, for packs without per-cell registers) are kept the same way.
     public init(
         deviceID: String, at time: Timestamp, values: [SnapshotField: Double], cellCount: Int, temperatureCount: Int,
         previous: PackSnapshot? = nil
@@ -14,6 +15,9 @@ extension PackSnapshot {
                 return Measured(.nan, at: time, isStale: true)
             }
         }
+        func extreme(_ field: SnapshotField, previous: Measured<Double>?) -> Measured<Double>? {
+            fresh(field) ?? previous?.markedStale
+        }
         let voltage = fresh(.packVoltage)
         let current = fresh(.packCurrent)
         var power = fresh(.packPower)
@@ -24,6 +28,10 @@ extension PackSnapshot {
             temperature: fresh(.packTemperature), soc: fresh(.soc), soh: fresh(.soh),
             cellVoltages: series(SnapshotField.cellVoltage, count: cellCount, previous: previous?.cellVoltages ?? []),
             cellTemperatures: series(SnapshotField.cellTemperature, count: temperatureCount, previous: previous?.cellTemperatures ?? []),
+            cellVoltageMin: extreme(.cellVoltageMin, previous: previous?.cellVoltageMin),
+            cellVoltageMax: extreme(.cellVoltageMax, previous: previous?.cellVoltageMax),
+            cellTemperatureMin: extreme(.cellTemperatureMin, previous: previous?.cellTemperatureMin),
+            cellTemperatureMax: extreme(.cellTemperatureMax, previous: previous?.cellTemperatureMax),
             balancing: (0..<cellCount).compactMap { index in
                 values[.balancing(index + 1)].map { Measured($0 != 0, at: time) }
             },

@@ -24,6 +24,13 @@ public struct Measured<Value: Sendable & Equatable>: Sendable, Equatable {
 ///
 /// Sign convention (the spec's examples): current and power are positive while discharging and negative
 /// while charging.
+///
+/// Some packs (the CAN-bus BMS protocol's frame 0x373; DBC signal maps and register maps naming
+/// `cell_voltage_min`, `cell_temperature_max`, …) report only their lowest and highest cell, not which cells
+/// those are. Their snapshots leave the cell arrays empty, so the arrays never hold entries that are not
+/// cells, and carry the extremes in `cellVoltageMin`/`cellVoltageMax` and
+/// `cellTemperatureMin`/`cellTemperatureMax` instead. A pack that reports per-cell values normally leaves
+/// the extremes `nil`; where both are present, consumers (`SafetyInput`) take the per-cell values.
 public struct PackSnapshot: Sendable, Equatable {
     public var deviceID: String
     /// When the read that produced this snapshot finished.
@@ -40,10 +47,20 @@ public struct PackSnapshot: Sendable, Equatable {
     public var soc: Measured<Double>?
     /// State of health, %.
     public var soh: Measured<Double>?
-    /// Cell voltages, V; index 0 is cell 1.
+    /// Cell voltages, V; index 0 is cell 1. Empty for a pack that reports only its extremes.
     public var cellVoltages: [Measured<Double>]
-    /// Cell or module temperatures, °C; index 0 is sensor 1.
+    /// Cell or module temperatures, °C; index 0 is sensor 1. Empty for a pack that reports only its extremes.
     public var cellTemperatures: [Measured<Double>]
+    /// Lowest cell voltage the pack reports, V, when it reports no per-cell voltages; the cell is unknown.
+    public var cellVoltageMin: Measured<Double>?
+    /// Highest cell voltage the pack reports, V, when it reports no per-cell voltages; the cell is unknown.
+    public var cellVoltageMax: Measured<Double>?
+    /// Coldest cell temperature the pack reports, °C, when it reports no per-cell temperatures; the cell is
+    /// unknown.
+    public var cellTemperatureMin: Measured<Double>?
+    /// Hottest cell temperature the pack reports, °C, when it reports no per-cell temperatures; the cell is
+    /// unknown.
+    public var cellTemperatureMax: Measured<Double>?
     /// Balancing flags per cell.
     public var balancing: [Measured<Bool>]
     /// Alarm flags the pack itself reports (its own BMS), by name.
@@ -58,6 +75,8 @@ public struct PackSnapshot: Sendable, Equatable {
         deviceID: String, takenAt: Timestamp, voltage: Measured<Double>? = nil, current: Measured<Double>? = nil,
         power: Measured<Double>? = nil, temperature: Measured<Double>? = nil, soc: Measured<Double>? = nil,
         soh: Measured<Double>? = nil, cellVoltages: [Measured<Double>] = [], cellTemperatures: [Measured<Double>] = [],
+        cellVoltageMin: Measured<Double>? = nil, cellVoltageMax: Measured<Double>? = nil,
+        cellTemperatureMin: Measured<Double>? = nil, cellTemperatureMax: Measured<Double>? = nil,
         balancing: [Measured<Bool>] = [], packAlarmFlags: Measured<[String]>? = nil,
         operationalState: Measured<OperationalState>? = nil, dataQuality: Double = 1, secondsSinceLastRead: Double = 0
     ) {
@@ -71,6 +90,10 @@ public struct PackSnapshot: Sendable, Equatable {
         self.soh = soh
         self.cellVoltages = cellVoltages
         self.cellTemperatures = cellTemperatures
+        self.cellVoltageMin = cellVoltageMin
+        self.cellVoltageMax = cellVoltageMax
+        self.cellTemperatureMin = cellTemperatureMin
+        self.cellTemperatureMax = cellTemperatureMax
         self.balancing = balancing
         self.packAlarmFlags = packAlarmFlags
         self.operationalState = operationalState
@@ -90,6 +113,10 @@ public struct PackSnapshot: Sendable, Equatable {
         copy.soh = soh?.markedStale
         copy.cellVoltages = cellVoltages.map(\.markedStale)
         copy.cellTemperatures = cellTemperatures.map(\.markedStale)
+        copy.cellVoltageMin = cellVoltageMin?.markedStale
+        copy.cellVoltageMax = cellVoltageMax?.markedStale
+        copy.cellTemperatureMin = cellTemperatureMin?.markedStale
+        copy.cellTemperatureMax = cellTemperatureMax?.markedStale
         copy.balancing = balancing.map(\.markedStale)
         copy.packAlarmFlags = packAlarmFlags?.markedStale
         copy.operationalState = operationalState?.markedStale

@@ -5,6 +5,10 @@ extension TelemetryMessage {
     ///
     /// Stale cell values are left out of the cell arrays' meaning by keeping the arrays only when every cell
     /// is fresh; `communication_quality` carries the pack's read success rate.
+    ///
+    /// A pack that reports only its cell extremes (`PackSnapshot.cellVoltageMin`, …) has no `cells` block:
+    /// the spec's telemetry has per-cell arrays only, no field for a lowest or highest cell, and the extremes
+    /// are never passed off as cells. They still reach the alarms through the verdict.
     public init?(
         snapshot: PackSnapshot, verdict: SafetyVerdict, siteID: String, sequenceNumber: UInt64,
         firmwareVersion: String? = nil, uptimeSeconds: Double, lastCommandID: String? = nil

@@ -80,6 +80,8 @@ extension AgentConfiguration {
     /// What a bus carries, as far as its devices' rules care.
     enum BusKind: Equatable {
         case modbusTCP, modbusRTU, can
+        /// A bus whose kind could not be told (none or several given): its devices are not checked against it.
+        case unknown
     }
 
     /// Checks one bus; returns its id and kind.
@@ -93,7 +95,7 @@ extension AgentConfiguration {
         guard kinds.count == 1, let kindKey = kinds.first else {
             let list = busKindKeys.joined(separator: ", ")
             validator.fail(path, kinds.isEmpty ? "A bus needs exactly one of \(list)" : "A bus needs exactly one of \(list), not \(kinds.joined(separator: " and "))", nil)
-            return nil
+            return id.map { ($0, .unknown) }
         }
         let prefix = "\(path).\(kindKey)"
         guard let settings = validator.object(bus[kindKey], at: prefix, required: true) else { return nil }
@@ -167,7 +169,7 @@ extension AgentConfiguration {
         if let bus = validator.string(device, "bus", prefix: path, required: true), buses[bus] == nil {
             validator.fail("\(path).bus", "No bus with this id (known: \(buses.keys.sorted().joined(separator: ", ")))", .string(bus))
         }
-        let kind = device["bus"]?.stringValue.flatMap { buses[$0] }
+        let kind = device["bus"]?.stringValue.flatMap { buses[$0] }.flatMap { $0 == .unknown ? nil : $0 }
         let isRTU = kind == .modbusRTU
         let profile = validator.enumValue(DeviceProfile.self, device, "profile", prefix: path, required: true)
         if let profile, let kind, profile.isCAN != (kind == .can) {

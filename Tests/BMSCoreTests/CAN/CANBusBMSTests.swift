@@ -136,14 +136,30 @@ struct CANBusBMSTests {
         #expect(CANTestFixtures.close(status.cellTemperatureMax?.value ?? .nan, 317 - 273.15))  // 0x013D K
         #expect(status.installedCapacityAmpHours?.value == 200)
 
-        // The extremes reach the safety path as two-element cell arrays: [lowest, highest].
+        // The extremes reach the snapshot as extremes, not as invented cells, and the safety path without a
+        // cell number (the protocol does not say which cell it is).
         let snapshot = accumulator.snapshot(deviceID: "p", at: Self.start)
-        #expect(snapshot.cellVoltages.map(\.value) == [3.3, 3.354])
+        #expect(snapshot.cellVoltages.isEmpty && snapshot.cellTemperatures.isEmpty)
+        #expect(snapshot.cellVoltageMin == Measured(3.3, at: Self.start))
+        #expect(snapshot.cellVoltageMax == Measured(3.354, at: Self.start))
+        #expect(CANTestFixtures.close(snapshot.cellTemperatureMin?.value ?? .nan, 298 - 273.15))
+        #expect(CANTestFixtures.close(snapshot.cellTemperatureMax?.value ?? .nan, 317 - 273.15))
         let input = SafetyInput(snapshot)
-        #expect(input[.maxCellVoltage] == SafetyInput.Value(3.354, cellNumber: 2))
-        #expect(input[.minCellVoltage] == SafetyInput.Value(3.3, cellNumber: 1))
+        #expect(input[.maxCellVoltage] == SafetyInput.Value(3.354, cellNumber: nil))
+        #expect(input[.minCellVoltage] == SafetyInput.Value(3.3, cellNumber: nil))
         #expect(CANTestFixtures.close(input[.maxTemperature]?.value ?? .nan, 317 - 273.15))
+        #expect(input[.maxTemperature]?.cellNumber == nil)
+        #expect(CANTestFixtures.close(input[.minTemperature]?.value ?? .nan, 298 - 273.15))
         #expect(CANTestFixtures.close(input[.cellVoltageSpread]?.value ?? .nan, 0.054))
+        #expect(input[.cellVoltageSpread]?.cellNumber == nil)
+
+        // Once 0x373 stops arriving the extremes go stale: kept, but no longer seen by the safety path.
+        let later = accumulator.snapshot(deviceID: "p", at: Self.start.adding(milliseconds: 3001))
+        #expect(later.cellVoltageMax == Measured(3.354, at: Self.start, isStale: true))
+        #expect(later.cellTemperatureMax?.isStale == true)
+        let staleInput = SafetyInput(later)
+        #expect(staleInput[.maxCellVoltage] == nil && staleInput[.cellVoltageSpread] == nil)
+        #expect(staleInput[.maxTemperature] == nil && staleInput[.minTemperature] == nil)
     }
 
     @Test func highResolutionSoC() throws {
@@ -263,5 +279,12 @@ struct CANBusBMSTests {
         let alarm = try #require(verdict?.alarms.first { $0.code == "TEMP_001" })
         #expect(alarm.severity == .critical)
         #expect(verdict?.actions.contains(.openContactors) == true)
+        // The protocol does not say which cell is the hottest: the alarm names none.
+        #expect(alarm.data["cell_number"] == nil)
+        guard case .number(let hottest)? = alarm.data["temperature"] else {
+            Issue.record("the alarm carries no temperature")
+            return
+        }
+        #expect(CANTestFixtures.close(hottest, 70.85))
     }
 }

@@ -128,4 +128,63 @@ struct DBCSnapshotMappingTests {
         #expect(CANTestFixtures.close(SafetyInput(stale)[.maxCellVoltage]?.value ?? 0, 3300))
         #expect(SafetyInput(stale)[.dischargeCurrent] == nil)
     }
+
+    /// A DBC of a pack that reports only its extremes, laid out like the CAN-bus BMS frame 0x373.
+    static let extremesDBC = """
+        BO_ 883 CellExtremes: 8 BMS
+         SG_ MinCellVoltage : 0|16@1+ (1,0) [0|65535] "mV" INV
+         SG_ MaxCellVoltage : 16|16@1+ (1,0) [0|65535] "mV" INV
+         SG_ MinCellTemp : 32|16@1+ (1,0) [0|65535] "K" INV
+         SG_ MaxCellTemp : 48|16@1+ (1,0) [0|65535] "K" INV
+        """
+
+    static let extremesTree: JSONValue = [
+        "name": "Extremes only",
+        "signals": [
+            ["signal": "MinCellVoltage", "field": "cell_voltage_min", "scale": 0.001],
+            ["signal": "MaxCellVoltage", "field": "cell_voltage_max", "scale": 0.001],
+            ["signal": "CellExtremes.MinCellTemp", "field": "cell_temperature_min", "offset": -273.15],
+            ["signal": "CellExtremes.MaxCellTemp", "field": "cell_temperature_max", "offset": -273.15],
+        ],
+    ]
+
+    @Test func extremesOnlyMappingFillsTheSnapshotsExtremes() throws {
+        let database = try CANTestFixtures.database(Self.extremesDBC)
+        let mapping = try WireCoding.decode(DBCSnapshotMapping.self, from: Self.extremesTree)
+        #expect(mapping.signals.map(\.field) == [.cellVoltageMin, .cellVoltageMax, .cellTemperatureMin, .cellTemperatureMax])
+        #expect(mapping.validate(against: database).isEmpty)
+
+        var accumulator = DBCSnapshotAccumulator(database: database, mapping: mapping)
+        let start = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
+        // 3300 mV, 3354 mV, 298 K, 317 K.
+        accumulator.ingest(try CANFrame(id: 0x373, data: CANTestFixtures.bytes("E40C1A0D2A013D01")), at: start)
+        #expect(accumulator.decodedFrameCount == 1)
+
+        let snapshot = accumulator.snapshot(deviceID: "dbc-pack", at: start.adding(milliseconds: 200))
+        #expect(snapshot.cellVoltages.isEmpty && snapshot.cellTemperatures.isEmpty)
+        #expect(CANTestFixtures.close(snapshot.cellVoltageMin?.value ?? .nan, 3.3))
+        #expect(CANTestFixtures.close(snapshot.cellVoltageMax?.value ?? .nan, 3.354))
+        #expect(CANTestFixtures.close(snapshot.cellTemperatureMin?.value ?? .nan, 298 - 273.15))
+        #expect(CANTestFixtures.close(snapshot.cellTemperatureMax?.value ?? .nan, 317 - 273.15))
+        #expect(snapshot.cellVoltageMax?.measuredAt == start && snapshot.cellVoltageMax?.isStale == false)
+
+        // The safety path sees them like the CAN-bus BMS extremes: no cell number.
+        let input = SafetyInput(snapshot)
+        #expect(CANTestFixtures.close(input[.maxCellVoltage]?.value ?? .nan, 3.354))
+        #expect(input[.maxCellVoltage]?.cellNumber == nil)
+        #expect(CANTestFixtures.close(input[.cellVoltageSpread]?.value ?? .nan, 0.054))
+        #expect(CANTestFixtures.close(input[.maxTemperature]?.value ?? .nan, 317 - 273.15))
+        #expect(input[.maxTemperature]?.cellNumber == nil)
+
+        // Silent for longer than the stale window: kept, stale, and no longer seen by the safety path.
+        let stale = accumulator.snapshot(deviceID: "dbc-pack", at: start.adding(milliseconds: 3001))
+        #expect(stale.cellVoltageMax?.isStale == true && stale.cellTemperatureMin?.isStale == true)
+        #expect(SafetyInput(stale)[.maxCellVoltage] == nil && SafetyInput(stale)[.minTemperature] == nil)
+
+        // Only one signal may feed each extreme.
+        var twice = mapping
+        twice.signals.append(.init(signal: "MinCellVoltage", field: .cellVoltageMax))
+        let errors = twice.validate(against: database)
+        #expect(errors.map(\.message) == ["Field 'cell_voltage_max' is already fed by signals[1]"])
+    }
 }

@@ -184,10 +184,22 @@ struct RegisterMapCodingTests {
     @Test(arguments: [
         "cell_voltage[0]", "cell_voltage[1025]", "cell_voltage[]", "cell_voltage[-1]", "cell_voltage[+3]",
         "cell_voltage[ 3]", "cell_voltage[3", "cell_voltage3]", "cell_voltage[99999999999999999999999]",
-        "balancing[1x]", "soc[1]", "pack_volts", "Pack_Voltage", "",
+        "balancing[1x]", "soc[1]", "pack_volts", "Pack_Voltage", "", "cell_voltage_min[1]", "cell_voltage_minimum",
     ])
     func badNamesAreRefused(text: String) {
         #expect(throws: SnapshotField.ParseError.self) { try SnapshotField(parsing: text) }
+    }
+
+    @Test(arguments: [
+        ("cell_voltage_min", .cellVoltageMin), ("cell_voltage_max", .cellVoltageMax),
+        ("cell_temperature_min", .cellTemperatureMin), ("cell_temperature_max", .cellTemperatureMax),
+    ] as [(String, SnapshotField)])
+    func cellExtremeFieldsHaveTheirNames(text: String, field: SnapshotField) throws {
+        #expect(try SnapshotField(parsing: text) == field)
+        #expect(field.name == text)
+        #expect(field.cellNumber == nil)
+        #expect(SnapshotField.simpleFields.contains(field))
+        #expect(SnapshotField.acceptedForms.contains(text))
     }
 
     @Test func parseErrorsSayWhatIsAccepted() {

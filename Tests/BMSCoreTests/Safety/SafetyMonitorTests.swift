@@ -94,6 +94,31 @@ struct SafetyMonitorTests {
         #expect(verdict.highestSeverity == .critical)
     }
 
+    /// The verdict says when temperature sets a current limit (reported as `temperature_derate`): only when a
+    /// temperature rule derates or stops that direction and nothing else cuts deeper.
+    @Test func temperatureDeratingIsToldApart() throws {
+        var monitor = try Self.monitor(.nmc)
+        var verdict = Self.feed(&monitor, .maxTemperature, 25, times: 3)
+        #expect(!verdict.chargeDeratedForTemperature && !verdict.dischargeDeratedForTemperature)
+        // 45.5 °C: discharge derated to 75 % (SAF-OT-01); charge stopped by the 45 °C charging maximum (SAF-OTC-01).
+        verdict = Self.feed(&monitor, .maxTemperature, 45.5, times: 3)
+        #expect(verdict.dischargeDeratedForTemperature && verdict.chargeDeratedForTemperature)
+
+        // 46 °C with the lowest cell at 2.9 V: the under-voltage warning (50 %) cuts discharge deeper than 75 %.
+        var both = try Self.monitor(.nmc)
+        let input = SafetyInput(values: [.maxTemperature: .init(46), .minCellVoltage: .init(2.9, cellNumber: 3)])
+        for _ in 0..<3 { verdict = both.evaluate(input) }
+        #expect(verdict.dischargeCurrentLimit == both.limits.dischargeCurrentMax.operating * 0.5)
+        #expect(!verdict.dischargeDeratedForTemperature)
+        #expect(verdict.chargeDeratedForTemperature)
+
+        // A voltage derating alone is not a temperature derating.
+        var voltage = try Self.monitor(.nmc)
+        verdict = Self.feed(&voltage, .minCellVoltage, 2.9, times: 2)
+        #expect(verdict.dischargeCurrentLimit < voltage.limits.dischargeCurrentMax.operating)
+        #expect(!verdict.dischargeDeratedForTemperature && !verdict.chargeDeratedForTemperature)
+    }
+
     @Test func criticalIsLatchedUntilResetAndResetNeedsTheCauseCleared() throws {
         var monitor = try Self.monitor(.lfp)
         _ = Self.feed(&monitor, .maxCellVoltage, 3.70, times: 2)

@@ -245,7 +245,9 @@ struct CandumpReplayTests {
             try CandumpReplayChannel(path: path, speed: 0, loop: false)
         }
         defer { bus.stop() }
-        let source = CANPackSource(deviceID: "replayed", bus: bus, decoder: .canbusBMS(CANBusBMSAccumulator()), commands: [:])
+        // Values stay fresh long enough for a loaded machine to read them after the replay.
+        let source = CANPackSource(
+            deviceID: "replayed", bus: bus, decoder: .canbusBMS(CANBusBMSAccumulator(staleAfter: .seconds(600))), commands: [:])
         bus.start()
         let perCycle = CANBusBMSEncoder.frames(for: CANBusBMSPackImage(voltage: 52, current: 0, temperature: 25, soc: 60)).count
         try await eventually("the whole log replayed", seconds: 10) { bus.counters.framesReceived == 3 * perCycle + 3 }

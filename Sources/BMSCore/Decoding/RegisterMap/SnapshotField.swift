@@ -1,7 +1,9 @@
 /// What a register-map point feeds in a `PackSnapshot`.
 ///
-/// On the wire (YAML register maps) a field is a snake_case string; per-cell fields carry the 1-based cell or
-/// sensor number in brackets: `pack_voltage`, `cell_voltage[3]`, `cell_temperature[1]`, `balancing[16]`.
+/// On the wire (YAML register maps and DBC signal maps) a field is a snake_case string; per-cell fields carry
+/// the 1-based cell or sensor number in brackets: `pack_voltage`, `cell_voltage[3]`, `cell_temperature[1]`,
+/// `balancing[16]`. A pack that reports only its extremes maps them to `cell_voltage_min`, `cell_voltage_max`,
+/// `cell_temperature_min` and `cell_temperature_max` (see `PackSnapshot`).
 public enum SnapshotField: Sendable, Hashable, Codable, CustomStringConvertible {
     /// `pack_voltage`, V.
     case packVoltage
@@ -15,6 +17,14 @@ public enum SnapshotField: Sendable, Hashable, Codable, CustomStringConvertible 
     case soc
     /// `soh`, %.
     case soh
+    /// `cell_voltage_min`: lowest cell voltage, V, for a pack that reports no per-cell voltages.
+    case cellVoltageMin
+    /// `cell_voltage_max`: highest cell voltage, V, for a pack that reports no per-cell voltages.
+    case cellVoltageMax
+    /// `cell_temperature_min`: coldest cell temperature, °C, for a pack that reports no per-cell temperatures.
+    case cellTemperatureMin
+    /// `cell_temperature_max`: hottest cell temperature, °C, for a pack that reports no per-cell temperatures.
+    case cellTemperatureMax
     /// `cell_voltage[n]`: voltage of cell n (1-based), V.
     case cellVoltage(Int)
     /// `cell_temperature[n]`: temperature sensor n (1-based), °C.
@@ -37,8 +47,9 @@ public enum SnapshotField: Sendable, Hashable, Codable, CustomStringConvertible 
 
     /// Every field without a cell number, in declaration order.
     public static let simpleFields: [SnapshotField] = [
-        .packVoltage, .packCurrent, .packPower, .packTemperature, .soc, .soh, .alarmFlags, .operationalState,
-        .remainingCapacity, .maxChargeCurrent, .maxDischargeCurrent,
+        .packVoltage, .packCurrent, .packPower, .packTemperature, .soc, .soh, .cellVoltageMin, .cellVoltageMax,
+        .cellTemperatureMin, .cellTemperatureMax, .alarmFlags, .operationalState, .remainingCapacity,
+        .maxChargeCurrent, .maxDischargeCurrent,
     ]
 
     /// Names of the per-cell fields, written `name[n]`.
@@ -76,6 +87,10 @@ public enum SnapshotField: Sendable, Hashable, Codable, CustomStringConvertible 
         case .packTemperature: "pack_temperature"
         case .soc: "soc"
         case .soh: "soh"
+        case .cellVoltageMin: "cell_voltage_min"
+        case .cellVoltageMax: "cell_voltage_max"
+        case .cellTemperatureMin: "cell_temperature_min"
+        case .cellTemperatureMax: "cell_temperature_max"
         case .cellVoltage(let number): "cell_voltage[\(number)]"
         case .cellTemperature(let number): "cell_temperature[\(number)]"
         case .balancing(let number): "balancing[\(number)]"

@@ -6,10 +6,11 @@
 /// Battery-Emulator declares its peer lost) keep their last value but are marked stale, so safety rules hold
 /// their state instead of acting on old or zeroed values.
 ///
-/// The snapshot's cell arrays carry the 0x373 extremes, not individual cells: `cellVoltages` is
-/// `[lowest, highest]` and `cellTemperatures` is `[coldest, hottest]`, so `SafetyInput` sees the true minimum
-/// and maximum (and their spread). The cell numbers it reports for them (1 and 2) are positions in that pair,
-/// not cell numbers of the pack.
+/// The protocol reports no per-cell values, only the lowest and highest cell voltage and the coldest and
+/// hottest cell temperature (0x373), without saying which cells they are. The snapshot therefore leaves its
+/// cell arrays empty and carries these in `PackSnapshot.cellVoltageMin`, `cellVoltageMax`,
+/// `cellTemperatureMin` and `cellTemperatureMax`: `SafetyInput` sees the true minimum and maximum (and their
+/// spread) with no cell number, and telemetry publishes no invented cells.
 public struct CANBusBMSAccumulator: Sendable {
     /// How long a frame's fields stay fresh: 3 s.
     public static let defaultStaleAfter: Duration = .seconds(3)
@@ -86,7 +87,8 @@ public struct CANBusBMSAccumulator: Sendable {
     /// The snapshot at `time`.
     ///
     /// Voltage, current (> 0 discharging), temperature and power from 0x356; SoC and SoH from 0x355; the
-    /// 0x373 extremes as two-element cell arrays (see the type's description); the 0x359/0x35A conditions as
+    /// 0x373 extremes as `cellVoltageMin`/`cellVoltageMax`/`cellTemperatureMin`/`cellTemperatureMax`, with
+    /// empty cell arrays (see the type's description); the 0x359/0x35A conditions as
     /// `packAlarmFlags` (`pack_over_temperature_alarm`, …, see `CANBusBMSCondition`); the operational state
     /// from the current (±0.5 A). `dataQuality` is the fraction of the frames ever received that are fresh;
     /// `secondsSinceLastRead` counts from the last battery frame.
@@ -109,8 +111,8 @@ public struct CANBusBMSAccumulator: Sendable {
         return PackSnapshot(
             deviceID: deviceID, takenAt: time, voltage: status.voltage, current: status.current, power: power,
             temperature: status.temperature, soc: status.soc, soh: status.soh,
-            cellVoltages: [status.cellVoltageMin, status.cellVoltageMax].compactMap { $0 },
-            cellTemperatures: [status.cellTemperatureMin, status.cellTemperatureMax].compactMap { $0 },
+            cellVoltageMin: status.cellVoltageMin, cellVoltageMax: status.cellVoltageMax,
+            cellTemperatureMin: status.cellTemperatureMin, cellTemperatureMax: status.cellTemperatureMax,
             packAlarmFlags: flags, operationalState: state,
             dataQuality: payloads.isEmpty ? 0 : Double(fresh) / Double(payloads.count),
             secondsSinceLastRead: lastFrameAt.map { max(0, $0.seconds(until: time)) } ?? 0)

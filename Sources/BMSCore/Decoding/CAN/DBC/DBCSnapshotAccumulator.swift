@@ -80,9 +80,10 @@ public struct DBCSnapshotAccumulator: Sendable {
     /// The snapshot at `time`: each value as last received, stale when its frame is older than `staleAfter`.
     ///
     /// Cell arrays run up to the highest cell number the mapping names; a cell not received yet is NaN and
-    /// stale. Power is voltage × current unless mapped. The operational state follows the current (±0.5 A).
-    /// `dataQuality` is the fraction of received values that are fresh; `secondsSinceLastRead` counts from
-    /// the last frame that carried a mapped value.
+    /// stale. A DBC that carries only the pack's extremes maps them to `cell_voltage_min`, …, which fill
+    /// `cellVoltageMin`, … and leave the arrays empty. Power is voltage × current unless mapped. The
+    /// operational state follows the current (±0.5 A). `dataQuality` is the fraction of received values that
+    /// are fresh; `secondsSinceLastRead` counts from the last frame that carried a mapped value.
     public func snapshot(deviceID: String, at time: Timestamp) -> PackSnapshot {
         let voltage = value(of: .packVoltage, at: time)
         let current = value(of: .packCurrent, at: time)
@@ -111,6 +112,9 @@ public struct DBCSnapshotAccumulator: Sendable {
             temperature: value(of: .packTemperature, at: time), soc: value(of: .soc, at: time), soh: value(of: .soh, at: time),
             cellVoltages: series(SnapshotField.cellVoltage, at: time),
             cellTemperatures: series(SnapshotField.cellTemperature, at: time),
+            cellVoltageMin: value(of: .cellVoltageMin, at: time), cellVoltageMax: value(of: .cellVoltageMax, at: time),
+            cellTemperatureMin: value(of: .cellTemperatureMin, at: time),
+            cellTemperatureMax: value(of: .cellTemperatureMax, at: time),
             balancing: series(SnapshotField.balancing, at: time).map { Measured($0.value != 0, at: $0.measuredAt, isStale: $0.isStale) },
             packAlarmFlags: flagTimes.max().map { Measured(flags, at: $0, isStale: flagsStale) },
             operationalState: state,

@@ -11,6 +11,7 @@
 ///   - { signal: PackCurrent, field: pack_current, invert_sign: true }   # DBC current > 0 charging
 ///   - { signal: CellV1, field: "cell_voltage[1]" }
 ///   - { signal: CellT1, field: "cell_temperature[1]", offset: -273.15 }  # Kelvin in the DBC
+///   - { signal: MaxCellVoltage, field: cell_voltage_max }  # instead of per-cell signals, if the pack has none
 ///   - { signal: OverTempAlarm, field: alarm_flags }
 /// ```
 ///
