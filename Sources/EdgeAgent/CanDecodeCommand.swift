@@ -208,6 +208,9 @@ struct CANFrameDecoder {
     }
 
     static func decodeCANBusBMS(_ frame: CANFrame, at time: Timestamp) -> Result<(String, [JSONValue], [String: JSONValue]), DecodeFailure> {
+        if frame.id == CANBusBMSFrameID.keepAlive.rawValue, !frame.isExtended, !frame.isRemote, !frame.isError {
+            return .success(("\(CANBusBMSFrameID.keepAlive)", [], [:]))  // the inverter's (or agent's) keep-alive
+        }
         var accumulator = CANBusBMSAccumulator()
         switch accumulator.ingest(frame, at: time) {
         case .ignored:

@@ -3,6 +3,14 @@
 /// Stopping and shutting down are always allowed; starting is refused while the pack is in maintenance, a
 /// critical fault is latched, local protection has stopped that direction, the pack cannot be read, or a
 /// value is at or beyond the command's constraint.
+///
+/// The pack's own BMS allowance (`PackSnapshot.packChargeCurrentLimit` / `packDischargeCurrentLimit`) does
+/// not refuse a start: a start sets no power or current, and a BMS may report 0 A and the direction disabled
+/// exactly because the pack is stopped (the simulator's CAN pack does), so refusing on it could leave a
+/// stopped pack unable to start. The power a started pack runs at comes only from setpoints, and every
+/// setpoint the agent applies passes `SetpointClamp`, which holds it inside that allowance. The command
+/// parameters `target_power` and `max_current` are not applied by the agent; applying them would have to
+/// go through `SetpointClamp` too.
 public enum CommandSafetyCheck {
     /// The reason to refuse, or `nil` to go ahead.
     public static func refusal(

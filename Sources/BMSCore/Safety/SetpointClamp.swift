@@ -1,29 +1,53 @@
-/// A requested power setpoint held inside a pack's local limits.
+/// A requested power setpoint held inside a pack's local limits and inside what the pack's own BMS allows.
 ///
-/// The allowed power is the verdict's derated current limit times the pack voltage, and never more than the
-/// pack's nameplate power. A pack without a fresh reading gets zero.
+/// The applied power is the request cut, in its direction, to the least of:
+/// - the safety verdict's derated current limit times the pack voltage;
+/// - the pack's own BMS allowance (`PackSnapshot.packDischargeCurrentLimit` / `packChargeCurrentLimit`, A)
+///   times the pack voltage (SAF-PCL-01, docs/safety-rules.md);
+/// - the pack's nameplate power (`DeviceSpecifications`).
 ///
-/// Names of the limit that cut a request: `max_discharge_power` / `max_charge_power` (nameplate);
+/// Currents become power as P = I · V with the snapshot's fresh pack voltage. A pack without a fresh, finite,
+/// positive voltage (or without a verdict) gets zero (`offline`), so no current limit is ever converted at an
+/// unknown or old voltage. It is the voltage when the setpoint is clamped: a pack's voltage sags as it
+/// discharges harder, so a setpoint on a discharge limit can draw somewhat more current than the limit until
+/// the next allocation is clamped at the new voltage.
+///
+/// The pack's allowance is trusted only to lower a setpoint, never to permit more: a stale allowance still
+/// caps (it is the pack's last word, and losing its frame or register must not lift it), an allowance of 0 —
+/// fresh or stale — stops that direction, and one that is negative or not a finite number counts as 0. A
+/// pack that reports no allowance is bounded by the other limits alone.
+///
+/// Names of the limit that cut a request (the one the applied value sits on; several when they tie):
 /// `temperature_derate` when the verdict's current limit binds and temperature sets it
 /// (`SafetyVerdict.dischargeDeratedForTemperature` / `chargeDeratedForTemperature`), else
-/// `discharge_current_limit` / `charge_current_limit`; `stopped_by_protection` when that limit is zero.
+/// `discharge_current_limit` / `charge_current_limit`; `pack_discharge_current_limit` /
+/// `pack_charge_current_limit` when the pack's own allowance binds, also when it is 0 and stops the
+/// direction; `max_discharge_power` / `max_charge_power` (nameplate); `stopped_by_protection` when the
+/// verdict's limit is zero.
 public enum SetpointClamp {
     /// The applied power (> 0 discharge, < 0 charge) and the names of the limits that cut the request.
     public static func clamp(
         requestedWatts: Double, snapshot: PackSnapshot?, verdict: SafetyVerdict?, specifications: DeviceSpecifications
     ) -> (watts: Double, constraints: [String]) {
         guard requestedWatts.isFinite else { return (0, ["invalid_request"]) }
-        guard let snapshot, let verdict, let volts = snapshot.voltage?.freshValue, volts > 0 else {
+        guard let snapshot, let verdict, let volts = snapshot.voltage?.freshValue, volts.isFinite, volts > 0 else {
             return (0, ["offline"])
         }
         if requestedWatts == 0 { return (0, []) }
         let discharging = requestedWatts > 0
         let protectionLimit = (discharging ? verdict.dischargeCurrentLimit : verdict.chargeCurrentLimit) * volts
+        // Fresh or stale, the pack's allowance only ever lowers the setpoint (see the type's description).
+        let packAllowance = discharging ? snapshot.packDischargeCurrentLimit : snapshot.packChargeCurrentLimit
+        let packLimit = packAllowance.map { PackSnapshot.currentLimit(amps: $0.value) * volts } ?? .infinity
+        let packName = discharging ? "pack_discharge_current_limit" : "pack_charge_current_limit"
         let nameplate = (discharging ? specifications.maxDischargePowerWatts : specifications.maxChargePowerWatts) ?? .infinity
         if protectionLimit <= 0 {
             return (0, ["stopped_by_protection"])
         }
-        let magnitude = min(abs(requestedWatts), protectionLimit, nameplate)
+        if packLimit <= 0 {
+            return (0, [packName])
+        }
+        let magnitude = min(abs(requestedWatts), protectionLimit, packLimit, nameplate)
         // Name the limits the applied value sits on (the tightest), not every limit the request exceeded.
         var constraints: [String] = []
         if magnitude < abs(requestedWatts) {
@@ -32,6 +56,7 @@ public enum SetpointClamp {
                 let name = discharging ? "discharge_current_limit" : "charge_current_limit"
                 constraints.append(byTemperature ? "temperature_derate" : name)
             }
+            if magnitude == packLimit { constraints.append(packName) }
             if magnitude == nameplate { constraints.append(discharging ? "max_discharge_power" : "max_charge_power") }
         }
         return (discharging ? magnitude : -magnitude, constraints)

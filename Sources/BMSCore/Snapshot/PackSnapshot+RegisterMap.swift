@@ -2,7 +2,10 @@
 extension PackSnapshot {
     /// The snapshot of one register-map read. `cellCount` fixes the cell arrays' length; a cell whose value
     /// was not read (its block failed) is kept from `previous` and marked stale, so cell numbers never shift.
-    /// The cell extremes (`cell_voltage_min`, …, for packs without per-cell registers) are kept the same way.
+    /// The cell extremes (`cell_voltage_min`, …, for packs without per-cell registers) are kept the same way,
+    /// and so are the pack's own current limits (`max_charge_current`, `max_discharge_current` →
+    /// `packChargeCurrentLimit`, `packDischargeCurrentLimit`, A, negative read as 0): a failed block must not
+    /// lift a limit the pack set.
     public init(
         deviceID: String, at time: Timestamp, values: [SnapshotField: Double], cellCount: Int, temperatureCount: Int,
         previous: PackSnapshot? = nil
@@ -35,6 +38,10 @@ extension PackSnapshot {
             balancing: (0..<cellCount).compactMap { index in
                 values[.balancing(index + 1)].map { Measured($0 != 0, at: time) }
             },
-            operationalState: state.map { Measured($0, at: time) }, dataQuality: 1, secondsSinceLastRead: 0)
+            operationalState: state.map { Measured($0, at: time) },
+            packChargeCurrentLimit: PackSnapshot.currentLimit(extreme(.maxChargeCurrent, previous: previous?.packChargeCurrentLimit)),
+            packDischargeCurrentLimit: PackSnapshot.currentLimit(
+                extreme(.maxDischargeCurrent, previous: previous?.packDischargeCurrentLimit)),
+            dataQuality: 1, secondsSinceLastRead: 0)
     }
 }

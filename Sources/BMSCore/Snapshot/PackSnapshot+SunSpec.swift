@@ -5,7 +5,8 @@ extension PackSnapshot {
     /// A point the device reports as not implemented is absent (pack values) or, for a cell, kept from
     /// `previous` and marked stale, so cell numbers never shift. The pack temperature is the mean of the fresh
     /// cell temperatures (802 has none). 802's lowest and highest cell voltage (CellVMin, CellVMax) fill the
-    /// snapshot's extremes, so a pack without 805 modules still has cell-voltage protection. Current and power are positive while discharging (PulseBMS's
+    /// snapshot's extremes, so a pack without 805 modules still has cell-voltage protection. AChaMax and
+    /// ADisChaMax are the pack's own current limits, which bound every setpoint. Current and power are positive while discharging (PulseBMS's
     /// convention; SunSpec leaves the sign open, so a device that differs needs a profile setting).
     public init(
         deviceID: String, at time: Timestamp, base: SunSpecBatteryBase, modules: [SunSpecBatteryModule],
@@ -41,6 +42,9 @@ extension PackSnapshot {
                 ? nil : Measured(freshTemperatures.reduce(0, +) / Double(freshTemperatures.count), at: time),
             soc: fresh(base.soc), soh: fresh(base.soh), cellVoltages: voltages, cellTemperatures: temperatures,
             cellVoltageMin: fresh(base.cellVoltageMin), cellVoltageMax: fresh(base.cellVoltageMax),
-            balancing: balancing, operationalState: Measured(state, at: time), dataQuality: 1, secondsSinceLastRead: 0)
+            balancing: balancing, operationalState: Measured(state, at: time),
+            packChargeCurrentLimit: PackSnapshot.currentLimit(base.chargeCurrentMax.map { Measured($0, at: time) }),
+            packDischargeCurrentLimit: PackSnapshot.currentLimit(base.dischargeCurrentMax.map { Measured($0, at: time) }),
+            dataQuality: 1, secondsSinceLastRead: 0)
     }
 }

@@ -31,6 +31,9 @@ public struct Measured<Value: Sendable & Equatable>: Sendable, Equatable {
 /// cells, and carry the extremes in `cellVoltageMin`/`cellVoltageMax` and
 /// `cellTemperatureMin`/`cellTemperatureMax` instead. A pack that reports per-cell values normally leaves
 /// the extremes `nil`; where both are present, consumers (`SafetyInput`) take the per-cell values.
+///
+/// The pack's own BMS may also say how much current it allows right now (`packChargeCurrentLimit`,
+/// `packDischargeCurrentLimit`); `SetpointClamp` keeps every setpoint the agent applies inside that allowance.
 public struct PackSnapshot: Sendable, Equatable {
     public var deviceID: String
     /// When the read that produced this snapshot finished.
@@ -66,6 +69,16 @@ public struct PackSnapshot: Sendable, Equatable {
     /// Alarm flags the pack itself reports (its own BMS), by name.
     public var packAlarmFlags: Measured<[String]>?
     public var operationalState: Measured<OperationalState>?
+    /// The charge current the pack's own BMS allows now, A: a magnitude (≥ 0, whatever the sign of `current`);
+    /// 0 means the pack's BMS does not allow charging. From the CAN-bus BMS frame 0x351 CCL (0 while 0x35C
+    /// says charging is disabled), or a register map's or DBC signal map's `max_charge_current`. `nil` when
+    /// the pack reports none.
+    public var packChargeCurrentLimit: Measured<Double>?
+    /// The discharge current the pack's own BMS allows now, A: a magnitude (≥ 0, whatever the sign of
+    /// `current`); 0 means the pack's BMS does not allow discharging. From the CAN-bus BMS frame 0x351 DCL
+    /// (0 while 0x35C says discharging is disabled), or a map's `max_discharge_current`. `nil` when the pack
+    /// reports none.
+    public var packDischargeCurrentLimit: Measured<Double>?
     /// Fraction of recent reads of this pack that succeeded, 0–1.
     public var dataQuality: Double
     /// Time since the last successful read of the pack, seconds (0 when this snapshot is fresh).
@@ -78,7 +91,8 @@ public struct PackSnapshot: Sendable, Equatable {
         cellVoltageMin: Measured<Double>? = nil, cellVoltageMax: Measured<Double>? = nil,
         cellTemperatureMin: Measured<Double>? = nil, cellTemperatureMax: Measured<Double>? = nil,
         balancing: [Measured<Bool>] = [], packAlarmFlags: Measured<[String]>? = nil,
-        operationalState: Measured<OperationalState>? = nil, dataQuality: Double = 1, secondsSinceLastRead: Double = 0
+        operationalState: Measured<OperationalState>? = nil, packChargeCurrentLimit: Measured<Double>? = nil,
+        packDischargeCurrentLimit: Measured<Double>? = nil, dataQuality: Double = 1, secondsSinceLastRead: Double = 0
     ) {
         self.deviceID = deviceID
         self.takenAt = takenAt
@@ -97,6 +111,8 @@ public struct PackSnapshot: Sendable, Equatable {
         self.balancing = balancing
         self.packAlarmFlags = packAlarmFlags
         self.operationalState = operationalState
+        self.packChargeCurrentLimit = packChargeCurrentLimit
+        self.packDischargeCurrentLimit = packDischargeCurrentLimit
         self.dataQuality = dataQuality
         self.secondsSinceLastRead = secondsSinceLastRead
     }
@@ -120,6 +136,8 @@ public struct PackSnapshot: Sendable, Equatable {
         copy.balancing = balancing.map(\.markedStale)
         copy.packAlarmFlags = packAlarmFlags?.markedStale
         copy.operationalState = operationalState?.markedStale
+        copy.packChargeCurrentLimit = packChargeCurrentLimit?.markedStale
+        copy.packDischargeCurrentLimit = packDischargeCurrentLimit?.markedStale
         copy.dataQuality = dataQuality
         copy.secondsSinceLastRead = Double(time.millisecondsSinceEpoch - lastFreshRead.millisecondsSinceEpoch) / 1000
         return copy
@@ -128,5 +146,16 @@ public struct PackSnapshot: Sendable, Equatable {
     /// The most recent time any value was measured fresh.
     public var lastFreshRead: Timestamp {
         takenAt.adding(milliseconds: -Int64((secondsSinceLastRead * 1000).rounded()))
+    }
+
+    /// `amps` as a pack current limit: a negative value, or one that is not a finite number, reads as 0
+    /// (the pack allows nothing) rather than as no limit.
+    static func currentLimit(amps: Double) -> Double {
+        amps.isFinite ? max(0, amps) : 0
+    }
+
+    /// `reading` as a pack current limit (see `currentLimit(amps:)`), its time and staleness kept.
+    static func currentLimit(_ reading: Measured<Double>?) -> Measured<Double>? {
+        reading.map { Measured(currentLimit(amps: $0.value), at: $0.measuredAt, isStale: $0.isStale) }
     }
 }

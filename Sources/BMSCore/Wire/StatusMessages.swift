@@ -102,8 +102,8 @@ public struct AppliedSetpoint: Codable, Sendable, Equatable {
     public var deviceID: String
     public var requestedPower: Double
     public var appliedPower: Double
-    /// The local limits that cut the request (`charge_current_limit`, `temperature_derate`, `max_discharge_power`,
-    /// `stopped_by_protection`, …).
+    /// The local limits that cut the request (`charge_current_limit`, `temperature_derate`,
+    /// `pack_discharge_current_limit`, `max_discharge_power`, `stopped_by_protection`, …; see `SetpointClamp`).
     public var constraintsActive: [String]
 
     public init(deviceID: String, requestedPower: Double, appliedPower: Double, constraintsActive: [String]) {

@@ -72,4 +72,14 @@ struct CommandSafetyCheckTests {
             command: .startCharge, checks: SafetyChecks(required: false, constraints: CommandConstraints(maxCellVoltage: 3.0)),
             snapshot: snapshot, verdict: try Self.verdict(snapshot), criticalLatched: false, maintenance: false) == nil)
     }
+
+    /// A stopped pack's BMS may report 0 A in both directions because it is stopped; that must not keep it from
+    /// starting. The pack's limits bound the setpoints instead (`SetpointClamp`).
+    @Test func packLimitOfZeroDoesNotRefuseAStart() throws {
+        var snapshot = Self.snapshot()
+        snapshot.packChargeCurrentLimit = Measured(0, at: Self.time)
+        snapshot.packDischargeCurrentLimit = Measured(0, at: Self.time)
+        #expect(try refusal(.startCharge, snapshot, CommandConstraints()) == nil)
+        #expect(try refusal(.startDischarge, snapshot, CommandConstraints()) == nil)
+    }
 }

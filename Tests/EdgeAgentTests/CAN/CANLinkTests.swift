@@ -291,5 +291,7 @@ struct CandumpReplayTests {
         try await eventually("two failed opens", seconds: 5) { bus.counters.linkFailures >= 2 }
         #expect(bus.counters.lastError?.contains("/nonexistent/replay.log") == true)
         #expect(!bus.counters.linkUp)
+        // A protective command on a bus that is down fails at once instead of waiting for the link.
+        await #expect(throws: CANBusError.self) { try await bus.send(CANBusBMSEncoder.keepAliveFrame()) }
     }
 }

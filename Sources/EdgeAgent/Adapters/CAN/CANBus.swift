@@ -82,12 +82,17 @@ final class CANBus: Sendable {
     /// Sends one frame on the bus thread and waits until it is written.
     func send(_ frame: CANFrame) async throws(CANBusError) {
         let result: Result<Void, CANBusError> = await withCheckedContinuation { continuation in
-            let accepted = outgoing.withLock { queue -> Bool in
-                if stopped.withLock({ $0 }) { return false }
+            // A send never waits for a link that is down: the caller (a protective action) is told at once
+            // and retries at its next poll, instead of hanging until the link returns.
+            let refusal = outgoing.withLock { queue -> CANBusError? in
+                if stopped.withLock({ $0 }) { return .linkDown("bus \(id) is stopped") }
+                if let reason = state.withLock({ $0.linkUp ? nil : ($0.lastError ?? "not open yet") }) {
+                    return .linkDown("bus \(id): \(reason)")
+                }
                 queue.append((frame, { continuation.resume(returning: $0) }))
-                return true
+                return nil
             }
-            if !accepted { continuation.resume(returning: .failure(.linkDown("bus \(id) is stopped"))) }
+            if let refusal { continuation.resume(returning: .failure(refusal)) }
         }
         try result.get()
     }
@@ -170,12 +175,18 @@ final class CANBus: Sendable {
         }
     }
 
+    /// Marks the link down and fails every queued send with `error`.
     private func fail(_ error: CANBusError) {
-        state.withLock {
-            $0.linkUp = false
-            $0.linkFailures += 1
-            $0.lastError = error.description
+        let abandoned = outgoing.withLock { queue in
+            state.withLock {
+                $0.linkUp = false
+                $0.linkFailures += 1
+                $0.lastError = error.description
+            }
+            defer { queue.removeAll() }
+            return queue
         }
+        for (_, reply) in abandoned { reply(.failure(error)) }
     }
 
     /// Waits `delay`, waking early when the bus is stopped.

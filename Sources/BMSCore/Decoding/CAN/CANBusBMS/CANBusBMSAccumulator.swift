@@ -90,8 +90,10 @@ public struct CANBusBMSAccumulator: Sendable {
     /// 0x373 extremes as `cellVoltageMin`/`cellVoltageMax`/`cellTemperatureMin`/`cellTemperatureMax`, with
     /// empty cell arrays (see the type's description); the 0x359/0x35A conditions as
     /// `packAlarmFlags` (`pack_over_temperature_alarm`, …, see `CANBusBMSCondition`); the operational state
-    /// from the current (±0.5 A). `dataQuality` is the fraction of the frames ever received that are fresh;
-    /// `secondsSinceLastRead` counts from the last battery frame.
+    /// from the current (±0.5 A). The pack's own allowance (`packChargeCurrentLimit`,
+    /// `packDischargeCurrentLimit`) is 0x351 CCL / DCL, a negative value read as 0, and 0 while 0x35C says
+    /// that direction is disabled (even when 0x35C has gone stale). `dataQuality` is the fraction of the
+    /// frames ever received that are fresh; `secondsSinceLastRead` counts from the last battery frame.
     public func snapshot(deviceID: String, at time: Timestamp) -> PackSnapshot {
         let status = self.status(at: time)
         var power: Measured<Double>?
@@ -114,7 +116,17 @@ public struct CANBusBMSAccumulator: Sendable {
             cellVoltageMin: status.cellVoltageMin, cellVoltageMax: status.cellVoltageMax,
             cellTemperatureMin: status.cellTemperatureMin, cellTemperatureMax: status.cellTemperatureMax,
             packAlarmFlags: flags, operationalState: state,
+            packChargeCurrentLimit: Self.packCurrentLimit(status.chargeCurrentLimit, enabled: status.chargeEnabled),
+            packDischargeCurrentLimit: Self.packCurrentLimit(status.dischargeCurrentLimit, enabled: status.dischargeEnabled),
             dataQuality: payloads.isEmpty ? 0 : Double(fresh) / Double(payloads.count),
             secondsSinceLastRead: lastFrameAt.map { max(0, $0.seconds(until: time)) } ?? 0)
+    }
+
+    /// One direction's allowance: 0, with the flag's time and staleness, while the 0x35C enable flag is false
+    /// (fresh or stale: a direction the pack disabled stays disabled until the pack says otherwise); else the
+    /// 0x351 limit; `nil` when 0x351 has not arrived and 0x35C does not disable the direction.
+    static func packCurrentLimit(_ limit: Measured<Double>?, enabled: Measured<Bool>?) -> Measured<Double>? {
+        if let enabled, !enabled.value { return Measured(0, at: enabled.measuredAt, isStale: enabled.isStale) }
+        return PackSnapshot.currentLimit(limit)
     }
 }

@@ -70,8 +70,8 @@ public struct DBCSnapshotAccumulator: Sendable {
         }
     }
 
-    /// The latest value of `field` (for fields a snapshot has no place for: `remaining_capacity`,
-    /// `max_charge_current`, `max_discharge_current`).
+    /// The latest value of `field`, as mapped (also for fields a snapshot has no place for, such as
+    /// `remaining_capacity`).
     public func value(of field: SnapshotField, at time: Timestamp) -> Measured<Double>? {
         guard let index = mapping.signals.firstIndex(where: { $0.field == field }), let value = latest[index] else { return nil }
         return Measured(value.value, at: value.receivedAt, isStale: value.receivedAt.isOlder(than: staleAfter, at: time))
@@ -82,8 +82,10 @@ public struct DBCSnapshotAccumulator: Sendable {
     /// Cell arrays run up to the highest cell number the mapping names; a cell not received yet is NaN and
     /// stale. A DBC that carries only the pack's extremes maps them to `cell_voltage_min`, …, which fill
     /// `cellVoltageMin`, … and leave the arrays empty. Power is voltage × current unless mapped. The
-    /// operational state follows the current (±0.5 A). `dataQuality` is the fraction of received values that
-    /// are fresh; `secondsSinceLastRead` counts from the last frame that carried a mapped value.
+    /// operational state follows the current (±0.5 A). `max_charge_current` and `max_discharge_current` fill
+    /// `packChargeCurrentLimit` and `packDischargeCurrentLimit` (A, a negative value read as 0), stale like
+    /// any other value. `dataQuality` is the fraction of received values that are fresh;
+    /// `secondsSinceLastRead` counts from the last frame that carried a mapped value.
     public func snapshot(deviceID: String, at time: Timestamp) -> PackSnapshot {
         let voltage = value(of: .packVoltage, at: time)
         let current = value(of: .packCurrent, at: time)
@@ -118,6 +120,8 @@ public struct DBCSnapshotAccumulator: Sendable {
             balancing: series(SnapshotField.balancing, at: time).map { Measured($0.value != 0, at: $0.measuredAt, isStale: $0.isStale) },
             packAlarmFlags: flagTimes.max().map { Measured(flags, at: $0, isStale: flagsStale) },
             operationalState: state,
+            packChargeCurrentLimit: PackSnapshot.currentLimit(value(of: .maxChargeCurrent, at: time)),
+            packDischargeCurrentLimit: PackSnapshot.currentLimit(value(of: .maxDischargeCurrent, at: time)),
             dataQuality: latest.isEmpty ? 0 : Double(fresh) / Double(latest.count),
             secondsSinceLastRead: lastFrameAt.map { max(0, $0.seconds(until: time)) } ?? 0)
     }
