@@ -22,6 +22,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        // The relay's HTTP server (the chosen part).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Ed25519 and P-256 signature checks for the relay's JWTs, SHA-256 for API keys: no hand-rolled crypto.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // Already resolved through Hummingbird; named so the relay can run blocking SQLite calls on NIO's thread pool.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // MARK: - C libraries from Debian's -dev packages
@@ -65,7 +72,14 @@ let package = Package(
                 "BMSCore", "PulseMQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
+            exclude: ["Storage/SQLite/README.md", "OpenAPI/openapi.json"],
             swiftSettings: strict),
 
         .executableTarget(
@@ -87,6 +101,14 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "EdgeAgentTests", dependencies: ["EdgeAgent", "BMSCore", "TestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CloudRelayTests",
+            dependencies: [
+                "CloudRelay", "BMSCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests", dependencies: ["BMSCore", "PulseMQTT", "TestSupport"],

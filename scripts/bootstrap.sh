@@ -4,7 +4,7 @@
 set -euo pipefail
 
 APT_PACKAGES=(libmosquitto-dev libmodbus-dev libsocketcan-dev libsqlite3-dev mosquitto mosquitto-clients pkg-config systemd)
-PIP_PACKAGES=(pymodbus==3.6.9 cantools==45.1.0 blast-lite==1.1.1)
+PIP_PACKAGES=(pymodbus==3.6.9 cantools==45.1.0 blast-lite==1.1.1 schemathesis==4.32.5 openapi-spec-validator==0.9.0)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

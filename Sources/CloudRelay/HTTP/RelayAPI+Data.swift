@@ -1,0 +1,226 @@
+import BMSCore
+import Foundation
+import Hummingbird
+
+/// Telemetry, commands, fleet and alerts.
+extension RelayAPI {
+    /// The longest range one query may ask for.
+    static let maximumRange = Duration.seconds(400 * 86_400)
+
+    func telemetry(_ request: Request, _ context: RelayContext) async throws -> Response {
+        let (device, _) = try await visibleDevice(context)
+        let query = request.uri.queryParameters
+        var problems: [FieldError] = []
+        func time(_ name: String) -> Timestamp? {
+            guard let text = query.get(name) else { return nil }
+            do throws(TimestampError) {
+                return try Timestamp(rfc3339: text)
+            } catch {
+                problems.append(FieldError(field: name, message: "Must be an RFC 3339 date-time: \(error.reason)", receivedValue: .string(text)))
+                return nil
+            }
+        }
+        let now = Self.now()
+        let end = time("end_time") ?? now
+        let start = time("start_time") ?? end.adding(milliseconds: -86_400_000)
+        if start >= end {
+            problems.append(FieldError(field: "start_time", message: "Must be before end_time", receivedValue: query.get("start_time").map { .string($0) }))
+        } else if end.millisecondsSinceEpoch - start.millisecondsSinceEpoch > Self.maximumRange.saturatingMilliseconds {
+            problems.append(FieldError(field: "end_time", message: "The range may span at most 400 days"))
+        }
+        var resolution = TelemetryResolution.hour
+        if let text = query.get("resolution") {
+            if let value = TelemetryResolution(rawValue: text) {
+                resolution = value
+            } else {
+                problems.append(FieldError(field: "resolution", message: "Must be one of: raw, minute, hour, day", receivedValue: .string(text)))
+            }
+        }
+        var metrics: [TelemetryMetric] = []
+        for text in query.getAll("metrics").flatMap({ $0.split(separator: ",").map(String.init) }) {
+            if let metric = TelemetryMetric(rawValue: text.trimmingCharacters(in: .whitespaces)) {
+                if !metrics.contains(metric) { metrics.append(metric) }
+            } else {
+                problems.append(FieldError(
+                    field: "metrics", message: "Must be among: \(TelemetryMetric.allCases.map(\.rawValue).joined(separator: ", "))",
+                    receivedValue: .string(text)))
+            }
+        }
+        guard problems.isEmpty else { throw APIError.validation(ValidationFailure(problems)) }
+        if metrics.isEmpty { metrics = TelemetryMetric.allCases }
+        let store = store
+        let deviceID = device.deviceID
+        let chosen = metrics
+        let chosenResolution = resolution
+        let (series, statistics) = try await blocking {
+            (
+                try store.telemetry(deviceID: deviceID, from: start, to: end, resolution: chosenResolution, metrics: chosen),
+                try store.statistics(deviceID: deviceID, from: start, to: end, resolution: chosenResolution, metrics: chosen)
+            )
+        }
+        return JSONResponse.make(
+            TelemetryQueryResponse(
+                deviceID: deviceID, startTime: start, endTime: end, resolution: chosenResolution,
+                    dataPoints: series.timestamps.count, metrics: series, statistics: statistics))
+    }
+
+    // MARK: - Commands
+
+    func sendCommand(_ request: Request, _ context: RelayContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        try principal.require(.sendCommand)
+        let (device, _) = try await visibleDevice(context)
+        let tree = try await request.jsonBody(context: context)
+        let problems = CommandRequest.fieldErrors(in: tree)
+        guard problems.isEmpty else { throw APIError.validation(ValidationFailure(problems)) }
+        let body: CommandRequest
+        do {
+            body = try WireCoding.decode(CommandRequest.self, from: tree)
+        } catch {
+            throw APIError.badRequest(error.reason, field: error.path)
+        }
+        let now = Self.now()
+        let status = device.state.status(now: now, offlineAfter: offlineAfter)
+        // Maintenance locks a pack against everything but an emergency shutdown and a status request.
+        if status == .maintenance, body.commandType != .emergencyShutdown, body.commandType != .requestStatus {
+            throw APIError(
+                status: HTTPResponse.Status(code: 423, reasonPhrase: "Locked"), code: .deviceLocked, message: "Device '\(device.deviceID)' is in maintenance mode",
+                details: ["device_id": .string(device.deviceID), "status": .string(status.rawValue)])
+        }
+        let message = CommandMessage(
+            commandID: "cmd_\(UUID().uuidString.lowercased())", timestamp: now, source: "relay:\(principal.subject)",
+            command: CommandBody(
+                type: body.commandType, priority: body.commandType == .emergencyShutdown ? .critical : .normal,
+                timeoutSeconds: body.effectiveTimeoutSeconds, parameters: body.parameters ?? [:]),
+            safetyChecks: SafetyChecks(required: true, constraints: CommandConstraints()))
+        let store = store
+        let siteID = device.siteID
+        let deviceID = device.deviceID
+        var stored = try await blocking { try store.insertCommand(message, deviceID: deviceID, siteID: siteID) }
+        do {
+            try await commands.send(message, siteID: siteID, deviceID: deviceID)
+        } catch {
+            let failure = CommandResponseMessage(
+                commandID: message.commandID, deviceID: deviceID, timestamp: Self.now(), status: .failed,
+                message: "Not delivered to the broker: \(error)")
+            stored = try await blocking { try store.updateCommandStatus(from: failure).command }
+            throw APIError(
+                status: .serviceUnavailable, code: "COMMAND_NOT_DELIVERED",
+                message: "The command could not be handed to the broker: \(error)",
+                details: ["command_id": .string(stored.commandID)])
+        }
+        return JSONResponse.make(
+            CommandAccepted(
+                commandID: stored.commandID, status: stored.status, message: "Command queued for delivery to \(deviceID)",
+                estimatedCompletion: stored.timeoutAt),
+            status: .accepted)
+    }
+
+    func commandStatus(_ context: RelayContext) async throws -> Response {
+        let (device, _) = try await visibleDevice(context)
+        let commandID = context.parameters.get("command_id") ?? ""
+        let store = store
+        guard let command = try await blocking({ try store.command(id: commandID) }), command.deviceID == device.deviceID else {
+            throw APIError.notFound(
+                "Command '\(commandID)' not found for device '\(device.deviceID)'",
+                details: ["command_id": .string(commandID), "device_id": .string(device.deviceID)])
+        }
+        return JSONResponse.make(command.accepted)
+    }
+
+    // MARK: - Fleet and alerts
+
+    func fleet(_ context: RelayContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let siteID = context.parameters.get("site_id") ?? ""
+        try principal.requireAccess(toSite: siteID)
+        let store = store
+        let fleet = try await blocking { try store.fleetSummary(siteID: siteID) }
+        guard !fleet.devices.isEmpty || fleet.agent != nil else {
+            throw APIError.notFound("Site '\(siteID)' not found", details: ["site_id": .string(siteID)], code: "SITE_NOT_FOUND")
+        }
+        return JSONResponse.make(fleet.fleetStatus(now: Self.now(), offlineAfter: offlineAfter))
+    }
+
+    func alerts(_ request: Request, _ context: RelayContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let query = request.uri.queryParameters
+        var problems: [FieldError] = []
+        let siteID = query.get("site_id")
+        if let siteID { try principal.requireAccess(toSite: siteID) }
+        var severity: Severity?
+        if let text = query.get("severity") {
+            severity = Severity(rawValue: text)
+            if severity == nil { problems.append(FieldError(field: "severity", message: "Must be one of: info, warning, alarm, critical", receivedValue: .string(text))) }
+        }
+        var status: AlertStatus?
+        if let text = query.get("status") {
+            status = AlertStatus(rawValue: text)
+            if status == nil { problems.append(FieldError(field: "status", message: "Must be one of: active, acknowledged, resolved", receivedValue: .string(text))) }
+        }
+        let limit: Int
+        do {
+            limit = try Self.integer(query.get("limit"), name: "limit", default: 100, range: Self.pageLimitRange)
+        } catch {
+            problems += error.fieldErrors
+            limit = 100
+        }
+        guard problems.isEmpty else { throw APIError.validation(ValidationFailure(problems)) }
+        let filter = AlertFilter(
+            siteID: siteID, deviceID: query.get("device_id"), severity: severity, status: status,
+            allowedSites: principal.sites.map { Array($0).sorted() }, limit: limit)
+        let store = store
+        let page = try await blocking { try store.alerts(filter) }
+        return JSONResponse.make(AlertList(alerts: page.items.map(AlertItem.init), total: page.total))
+    }
+}
+
+/// GET /alerts.
+struct AlertList: Encodable, Sendable {
+    var alerts: [AlertItem]
+    var total: Int
+}
+
+/// An alert as the API lists it: the spec's alert message plus where it stands.
+struct AlertItem: Encodable, Sendable {
+    var alert: Alert
+    var status: AlertStatus
+    var resolvedAt: Timestamp?
+    var acknowledgedAt: Timestamp?
+    var acknowledgedBy: String?
+
+    init(_ stored: StoredAlert) {
+        alert = stored.alert
+        status = stored.status
+        resolvedAt = stored.resolvedAt
+        acknowledgedAt = stored.acknowledgedAt
+        acknowledgedBy = stored.acknowledgedBy
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case resolvedAt = "resolved_at"
+        case acknowledgedAt = "acknowledged_at"
+        case acknowledgedBy = "acknowledged_by"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try alert.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(resolvedAt, forKey: .resolvedAt)
+        try container.encodeIfPresent(acknowledgedAt, forKey: .acknowledgedAt)
+        try container.encodeIfPresent(acknowledgedBy, forKey: .acknowledgedBy)
+    }
+}
+
+extension APIError {
+    /// The field errors of a 400, for merging several checks into one response.
+    var fieldErrors: [FieldError] {
+        guard case .array(let items)? = details?["field_errors"] else { return [FieldError(field: "", message: message)] }
+        return items.compactMap { item in
+            guard let field = item["field"]?.stringValue, let message = item["message"]?.stringValue else { return nil }
+            return FieldError(field: field, message: message, receivedValue: item["received_value"])
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import BMSCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Who may call: a bearer JWT checked against the configured keys, or an API key looked up by its hash.
+struct RelayAuthenticator: Sendable {
+    let verifier: JWTVerifier
+    let store: any RelayStore
+
+    /// The principal behind the request's credentials.
+    func authenticate(_ request: Request) throws(AuthError) -> Principal {
+        let credential = try PresentedCredential(
+            authorization: request.headers[.authorization], apiKey: request.headers[HTTPField.Name.apiKey])
+        switch credential {
+        case .bearerToken(let token):
+            return try verifier.verify(token: token, now: Timestamp(Date()))
+        case .apiKey(let key):
+            _ = try APIKeyCodec.parse(key)
+            let stored: StoredAPIKey?
+            do {
+                stored = try store.apiKey(hash: APIKeyCodec.hash(key))
+            } catch {
+                throw .invalidToken(.malformed("the key store is unavailable"))
+            }
+            guard let stored else { throw .invalidToken(.unknownAPIKey) }
+            return try stored.principal()
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let apiKey = HTTPField.Name("X-API-Key")!
+    static let traceID = HTTPField.Name("X-Trace-ID")!
+}
+
+/// The one middleware in front of every route: it stamps a trace id on every response, authenticates and
+/// rate-limits every path but the open ones, turns every error into the spec's error body (never a bare
+/// 500 or a framework message), and feeds the figures GET /health reports.
+struct RelayMiddleware: RouterMiddleware {
+    typealias Context = RelayContext
+
+    let authenticator: RelayAuthenticator
+    let limiter: RateLimiter
+    let metrics: RequestMetrics
+    let logger: Logger
+
+    /// Paths served without credentials.
+    static let openPaths: Set<String> = ["/api/v1/health"]
+
+    func handle(
+        _ request: Request, context: RelayContext, next: (Request, RelayContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let started = ContinuousClock.now
+        var rateHeaders: [(name: String, value: String)] = []
+        var response: Response
+        do {
+            if !Self.openPaths.contains(request.uri.path) {
+                let principal = try authenticator.authenticate(request)
+                context.principal = principal
+                let decision = limiter.check(principal, now: Timestamp(Date()))
+                rateHeaders = decision.headerFields
+                guard decision.isAllowed else {
+                    throw APIError(
+                        status: .tooManyRequests, code: .rateLimited,
+                        message: "Rate limit of \(decision.limit) requests per \(decision.windowSeconds) s exceeded",
+                        details: ["limit": .number(Double(decision.limit)), "reset_time": .string(Timestamp(millisecondsSinceEpoch: Int64(decision.resetAt) * 1000).rfc3339)])
+                }
+            }
+            response = try await next(request, context)
+        } catch {
+            response = Self.errorResponse(for: error, traceID: context.traceID, logger: logger, path: request.uri.path)
+        }
+        response.headers[.traceID] = context.traceID
+        for header in rateHeaders {
+            if let name = HTTPField.Name(header.name) { response.headers[name] = header.value }
+        }
+        metrics.recordRequest(duration: ContinuousClock.now - started, status: response.status.code)
+        return response
+    }
+
+    /// The spec's error body for anything a handler or the framework threw.
+    static func errorResponse(for error: any Error, traceID: String, logger: Logger, path: String) -> Response {
+        switch error {
+        case let error as APIError:
+            return error.response(traceID: traceID)
+        case let error as AuthError:
+            var headers: HTTPFields = [:]
+            if let challenge = error.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
+            return APIError(
+                status: HTTPResponse.Status(code: error.status), code: ErrorCode(rawValue: error.code), message: error.message,
+                details: error.details, headers: headers
+            ).response(traceID: traceID)
+        case let error as RelayStoreError:
+            return APIError(storeError: error).response(traceID: traceID)
+        case let error as HTTPError:
+            let code: ErrorCode
+            switch error.status {
+            case .notFound: code = .notFound
+            case .methodNotAllowed: code = "METHOD_NOT_ALLOWED"
+            case .contentTooLarge: code = "PAYLOAD_TOO_LARGE"
+            case .badRequest: code = .validationError
+            default: code = error.status.code >= 500 ? .internalError : ErrorCode(rawValue: "HTTP_\(error.status.code)")
+            }
+            let message = error.status == .notFound ? "No route for \(path)" : (error.body ?? error.status.reasonPhrase)
+            if error.status == .badRequest {
+                return APIError.badRequest(message).response(traceID: traceID)
+            }
+            return APIError(status: error.status, code: code, message: message).response(traceID: traceID)
+        default:
+            logger.error("Unhandled error", metadata: ["trace_id": "\(traceID)", "error": "\(error)"])
+            return APIError.internalError.response(traceID: traceID)
+        }
+    }
+}
+
+extension APIError {
+    /// The HTTP face of a storage failure: conflicts and missing rows are the caller's; the rest is ours.
+    init(storeError: RelayStoreError) {
+        switch storeError {
+        case .conflict(let what):
+            self.init(status: .conflict, code: .deviceExists, message: "\(what) already exists")
+        case .notFound(let what):
+            self.init(status: .notFound, code: .notFound, message: "\(what) not found")
+        case .tooManyPoints:
+            self.init(
+                status: .badRequest, code: .validationError, message: "\(storeError)",
+                details: ["field_errors": .array([.object(["field": .string("resolution"), "message": .string("\(storeError)")])])])
+        default:
+            self.init(status: .serviceUnavailable, code: "STORAGE_UNAVAILABLE", message: "Storage is unavailable: \(storeError)")
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import BMSCore
+import Foundation
+import Logging
+import NIOPosix
+import PulseMQTT
+import ServiceLifecycle
+import Synchronization
+
+/// The relay's MQTT side: subscribes to every site's telemetry, statuses, command responses and alerts,
+/// stores them, turns alarm transitions into alerts (stored and published on `pulsebms/{site}/fleet/alerts`,
+/// with the fleet summary on `pulsebms/{site}/fleet/summary`), and sends commands down.
+///
+/// Messages are taken off the client as they arrive and written in batches: whatever queued while the last
+/// batch was being written goes in the next transaction, so the store keeps up under load and a lone message
+/// is written at once. A message that does not decode is counted and logged, never dropped silently.
+final class IngestService: Service, CommandSender {
+    let client: MosquittoClient
+    let store: any RelayStore
+    let metrics: RequestMetrics
+    let logger: Logger
+    /// MQTT 5 shared-subscription group, so several relays split the ingest.
+    let shareGroup: String?
+    let offlineAfter: Duration
+
+    private let pending = Mutex<[MQTTMessage]>([])
+    private let tracker = Mutex(AlertTracker())
+    private let counters = Mutex(Counters())
+
+    struct Counters: Sendable, Equatable {
+        var received = 0
+        var stored = 0
+        var duplicates = 0
+        var malformed = 0
+        var storeFailures = 0
+    }
+
+    init(client: MosquittoClient, store: any RelayStore, metrics: RequestMetrics, logger: Logger, shareGroup: String?, offlineAfter: Duration) {
+        self.client = client
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.shareGroup = shareGroup
+        self.offlineAfter = offlineAfter
+    }
+
+    var snapshot: Counters { counters.withLock { $0 } }
+    var isConnected: Bool { client.isConnected }
+
+    func send(_ message: CommandMessage, siteID: String, deviceID: String) async throws {
+        let topic = MQTTTopic.device(site: try TopicIdentifier(siteID), device: try TopicIdentifier(deviceID), .commands)
+        try await client.publish(topic.path, payload: Array(try WireCoding.encode(message)), qos: .atLeastOnce)
+    }
+
+    func run() async throws {
+        client.start()
+        let filters = try TopicFilter.relaySubscriptions.map { filter throws -> String in
+            try shareGroup.map { try filter.shared(group: $0).rawValue } ?? filter.rawValue
+        }
+        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [client, logger] in
+                for await event in client.connectionEvents {
+                    guard case .connected = event else { continue }
+                    do {
+                        for filter in filters { try await client.subscribe(filter, qos: .atLeastOnce) }
+                    } catch {
+                        logger.warning("Subscribing failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            group.addTask { [self] in
+                for await message in client.messages {
+                    pending.withLock { $0.append(message) }
+                    metrics.recordMessages(1)
+                    wake.yield()
+                }
+                wake.finish()
+            }
+            group.addTask { [self] in
+                for await _ in wakeups {
+                    let batch = pending.withLock { queue in
+                        defer { queue.removeAll(keepingCapacity: true) }
+                        return queue
+                    }
+                    if !batch.isEmpty { await process(batch) }
+                }
+            }
+            group.addTask { [client] in
+                try? await gracefulShutdown()
+                await client.stop()
+            }
+        }
+    }
+
+    // MARK: - Processing
+
+    /// Decodes and stores one batch; telemetry goes in one transaction.
+    func process(_ batch: [MQTTMessage]) async {
+        var telemetry: [(site: String, message: TelemetryMessage)] = []
+        var others: [(MQTTTopic, MQTTMessage)] = []
+        for message in batch {
+            guard let topic = try? MQTTTopic(parsing: message.topic) else {
+                reject(message, reason: "unknown topic")
+                continue
+            }
+            if case .device(let site, _, .telemetry) = topic {
+                do {
+                    telemetry.append((site.rawValue, try WireCoding.decode(TelemetryMessage.self, from: message.payload)))
+                } catch {
+                    reject(message, reason: "\(error)")
+                }
+            } else {
+                others.append((topic, message))
+            }
+        }
+        counters.withLock { $0.received += batch.count }
+        if !telemetry.isEmpty { await store(telemetry) }
+        for (topic, message) in others { await handle(topic, message) }
+    }
+
+    private func store(_ telemetry: [(site: String, message: TelemetryMessage)]) async {
+        let store = store
+        let messages = telemetry.map(\.message)
+        let now = Timestamp(Date())
+        do {
+            let outcome = try await NIOThreadPool.singleton.runIfActive { try store.ingest(messages, receivedAt: now) }
+            counters.withLock {
+                $0.stored += outcome.inserted
+                $0.duplicates += outcome.duplicates
+            }
+        } catch {
+            counters.withLock { $0.storeFailures += messages.count }
+            logger.error("Storing telemetry failed", metadata: ["count": "\(messages.count)", "error": "\(error)"])
+            return
+        }
+        // Alerts follow the newest sample of each device, whatever order the batch arrived in.
+        for (site, message) in telemetry.sorted(by: { $0.message.timestamp < $1.message.timestamp }) {
+            let events = tracker.withLock {
+                $0.update(siteID: site, deviceID: message.deviceInfo.deviceID, timestamp: message.timestamp, alarms: message.alarms)
+            }
+            for event in events { await apply(event, site: site) }
+        }
+    }
+
+    private func apply(_ event: AlertTracker.Event, site: String) async {
+        let store = store
+        do {
+            switch event {
+            case .raised(let alert):
+                let code = alert.data["code"]?.stringValue ?? alert.alertID
+                _ = try await NIOThreadPool.singleton.runIfActive { try store.upsertAlert(alert, code: code) }
+                try await publish(alert, site: site)
+            case .resolved(_, let deviceID, let code, let time):
+                _ = try await NIOThreadPool.singleton.runIfActive { try store.resolveAlert(deviceID: deviceID, code: code, at: time) }
+            }
+            await publishFleetSummary(site: site)
+        } catch {
+            logger.error("Alert handling failed", metadata: ["site": "\(site)", "error": "\(error)"])
+        }
+    }
+
+    private func publish(_ alert: Alert, site: String) async throws {
+        let message = WebSocketServerMessage.alert(alert)
+        let topic = MQTTTopic.fleet(site: try TopicIdentifier(site), .alerts)
+        try await client.publish(topic.path, payload: Array(try WireCoding.encode(message)), qos: .atLeastOnce)
+    }
+
+    private func publishFleetSummary(site: String) async {
+        let store = store
+        guard let fleet = try? await NIOThreadPool.singleton.runIfActive({ try store.fleetSummary(siteID: site) }),
+            let identifier = try? TopicIdentifier(site)
+        else { return }
+        let status = fleet.fleetStatus(now: Timestamp(Date()), offlineAfter: offlineAfter)
+        guard let payload = try? WireCoding.encode(status) else { return }
+        try? await client.publish(MQTTTopic.fleet(site: identifier, .summary).path, payload: Array(payload), qos: .atLeastOnce, retain: true)
+    }
+
+    private func handle(_ topic: MQTTTopic, _ message: MQTTMessage) async {
+        let store = store
+        let now = Timestamp(Date())
+        do {
+            switch topic {
+            case .device(_, _, .status):
+                let status = try WireCoding.decode(DeviceStatusMessage.self, from: message.payload)
+                _ = try await NIOThreadPool.singleton.runIfActive { try store.recordDeviceStatus(status, receivedAt: now) }
+            case .coordinator(let site, .status):
+                let status = try WireCoding.decode(AgentStatusMessage.self, from: message.payload)
+                try await NIOThreadPool.singleton.runIfActive { try store.recordAgentStatus(siteID: site.rawValue, status, receivedAt: now) }
+            case .device(_, _, .responses):
+                let response = try WireCoding.decode(CommandResponseMessage.self, from: message.payload)
+                _ = try await NIOThreadPool.singleton.runIfActive { try store.updateCommandStatus(from: response) }
+            case .fleet(_, .alerts):
+                // Alerts raised by another relay sharing the subscription: stored once (upsert by id).
+                guard case .alert(let alert) = try WireCoding.decode(WebSocketServerMessage.self, from: message.payload) else { return }
+                let code = alert.data["code"]?.stringValue ?? alert.alertID
+                _ = try await NIOThreadPool.singleton.runIfActive { try store.upsertAlert(alert, code: code) }
+            default:
+                break  // the relay's own publications and topics it does not consume
+            }
+        } catch let error as WireDecodingError {
+            reject(message, reason: error.description)
+        } catch {
+            counters.withLock { $0.storeFailures += 1 }
+            logger.error("Handling an MQTT message failed", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+        }
+    }
+
+    private func reject(_ message: MQTTMessage, reason: String) {
+        counters.withLock { $0.malformed += 1 }
+        logger.warning("Malformed MQTT message", metadata: ["topic": "\(message.topic)", "bytes": "\(message.payload.count)", "reason": "\(reason)"])
+    }
+}
