@@ -6,8 +6,24 @@ import Foundation
 
 /// A plain HTTP/1.0 GET on 127.0.0.1, for tests of local endpoints.
 public enum LoopbackHTTP {
+    /// The status code and body of any request, or `nil` if nothing answers.
+    public static func request(
+        port: Int, method: String = "GET", path: String, headers: [String: String] = [:], body: String? = nil
+    ) -> (code: Int, body: String)? {
+        var head = "\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
+        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        guard let response = exchange(port: port, request: Array((head + "\r\n" + (body ?? "")).utf8)) else { return nil }
+        let code = response.status.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return (code, response.body)
+    }
+
     /// The status line and body, or `nil` if nothing answers.
     public static func get(port: Int, path: String) -> (status: String, body: String)? {
+        exchange(port: port, request: Array("GET \(path) HTTP/1.0\r\n\r\n".utf8))
+    }
+
+    private static func exchange(port: Int, request: [UInt8]) -> (status: String, body: String)? {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -18,7 +34,6 @@ public enum LoopbackHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.0\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
