@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 swift build --product pulsebms-agent
 swift build --product pulsebms-sim
+swift build --product pulsebms-relay
 bin=$(swift build --show-bin-path)
 
 work=$(mktemp -d /tmp/pulsebms-demo.XXXXXX)
@@ -15,6 +16,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 mqtt_port=$(free_port)
 modbus_port=$(free_port)
 control_port=$(free_port)
+http_port=$(free_port)
+dev_token=$(python3 -c 'import secrets,string; a=string.digits+string.ascii_letters; r=lambda n: "".join(secrets.choice(a) for _ in range(n)); print("pbk_"+r(12)+"_"+r(43))')
 
 cat > "$work/mosquitto.conf" <<CONF
 listener $mqtt_port 127.0.0.1
@@ -64,6 +67,8 @@ mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 & pids+=($!)
   --pack "unit=4,chemistry=NMC,cells=14,capacity=56,soc=55,current=10,slcan=$work/can0.tty,candump=$work/can0.candump" \
   > "$work/sim.log" 2>&1 & pids+=($!)
 sleep 1
+"$bin/pulsebms-relay" --port "$http_port" --mqtt "mqtt://127.0.0.1:$mqtt_port" --data-dir "$work/relay" \
+  --dev-token "$dev_token" --mqtt-client-id pulsebms-relay-demo > "$work/relay.log" 2>&1 & pids+=($!)
 "$bin/pulsebms-agent" run --config "$work/agent.yaml" --state-dir "$work" > "$work/agent.log" 2>&1 & pids+=($!)
 
 cat <<TXT
@@ -74,6 +79,10 @@ PulseBMS demo site is running (files in $work):
                    decode it: $bin/pulsebms-agent can-decode --profile canbus-bms $work/can0.candump
   fault injection  echo "fault 2 over_temperature 5" > /dev/tcp/127.0.0.1/$control_port   (unit 4 is the CAN pack)
   agent log        tail -f $work/agent.log   (protective actions also in $work/actions.jsonl)
+  relay (REST)     http://127.0.0.1:$http_port/api/v1   development token: $dev_token
+                   curl -s -H "Authorization: Bearer $dev_token" http://127.0.0.1:$http_port/api/v1/devices
+                   curl -s -H "Authorization: Bearer $dev_token" "http://127.0.0.1:$http_port/api/v1/telemetry/pack_nmc?resolution=minute"
+                   curl -s http://127.0.0.1:$http_port/api/v1/health
 Ctrl-C stops everything.
 TXT
 if [ -n "${PULSEBMS_DEMO_SECONDS:-}" ]; then sleep "$PULSEBMS_DEMO_SECONDS"; else wait; fi
