@@ -6,13 +6,24 @@ import Logging
 import PulseMQTT
 import ServiceLifecycle
 
-/// `pulsebms-relay`: the cloud side of PulseBMS.
+/// `pulsebms-relay`: the cloud side of PulseBMS. `serve` is the default subcommand, so
+/// `pulsebms-relay --port 8080 --mqtt mqtt://127.0.0.1:1883 --data-dir DIR` runs the relay.
 @main
 struct PulseBMSRelay: AsyncParsableCommand {
     static let version = "0.2.0"
 
     static let configuration = CommandConfiguration(
         commandName: "pulsebms-relay",
+        abstract: "PulseBMS cloud relay: ingests many sites' MQTT streams and serves the REST API.",
+        version: version,
+        subcommands: [ServeCommand.self, BenchIngestCommand.self, BenchQueryCommand.self],
+        defaultSubcommand: ServeCommand.self)
+}
+
+/// `pulsebms-relay [serve]`: the relay itself.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "PulseBMS cloud relay: ingests many sites' MQTT streams and serves the REST API.",
         discussion: """
             Subscribes to every site's telemetry, status and command responses (optionally through an MQTT 5 \
@@ -21,8 +32,7 @@ struct PulseBMSRelay: AsyncParsableCommand {
             kid from a JWKS file) or API keys, per-key rate limits, and forwards commands to the sites.
 
             Secrets come from the environment when set: PULSEBMS_RELAY_DEV_TOKEN, PULSEBMS_RELAY_MQTT_PASSWORD.
-            """,
-        version: version)
+            """)
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -106,7 +116,7 @@ struct PulseBMSRelay: AsyncParsableCommand {
         let offlineAfter = Duration.seconds(offlineAfterSeconds)
         let ingest = IngestService(
             client: client, store: store, metrics: metrics, logger: logger, shareGroup: shareGroup, offlineAfter: offlineAfter)
-        let application = Self.application(
+        let application = PulseBMSRelay.application(
             store: store, commands: ingest, metrics: metrics,
             verifier: JWTVerifier(keys: keys, issuer: issuer, audience: audience),
             limiter: RateLimiter(policy: RateLimitPolicy(limit: rateLimit, windowSeconds: rateWindowSeconds)),
@@ -117,6 +127,9 @@ struct PulseBMSRelay: AsyncParsableCommand {
         try await group.run()
     }
 
+}
+
+extension PulseBMSRelay {
     /// The HTTP application: the one middleware, then the API's routes.
     static func application(
         store: any RelayStore, commands: any CommandSender, metrics: RequestMetrics, verifier: JWTVerifier,
