@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-for product in PulseBMSBench pulsebms-agent pulsebms-sim; do swift build -c release --product "$product" >/dev/null; done
+for product in PulseBMSBench pulsebms-agent pulsebms-sim pulsebms-relay; do swift build -c release --product "$product" >/dev/null; done
 bin=$(swift build -c release --show-bin-path)
 
 "$bin/PulseBMSBench"
@@ -31,3 +31,20 @@ broker=$!
 trap 'kill $sim $broker 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$mqtt_port") 2>/dev/null && break; sleep 0.05; done
 "$bin/pulsebms-agent" bench-forward --port "$mqtt_port" --state-dir "$work" --backlog "${BACKLOG:-1000000}"
+
+# The relay: the broker's QoS 1 ceiling next to the relay's ingest into SQLite, in one run; the 30-day,
+# hour-resolution telemetry query over 1 Hz data; GET latency p50/p99 under HTTP load (wrk, 32 connections).
+"$bin/pulsebms-relay" bench-ingest --mqtt-port "$mqtt_port" --data-dir "$work/relay-ingest" --messages "${RELAY_MESSAGES:-50000}"
+"$bin/pulsebms-relay" bench-query --data-dir "$work/relay-query" --days "${RELAY_DAYS:-30}"
+http_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+token=$(python3 -c 'import secrets,string; a=string.digits+string.ascii_letters; r=lambda n: "".join(secrets.choice(a) for _ in range(n)); print("pbk_"+r(12)+"_"+r(43))')
+"$bin/pulsebms-relay" --port "$http_port" --mqtt "mqtt://127.0.0.1:$mqtt_port" --data-dir "$work/relay-ingest" \
+  --dev-token "$token" --rate-limit 100000000 --mqtt-client-id bench-http 2>/dev/null &
+relay=$!
+trap 'kill $sim $broker $relay 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 200); do curl -sf "http://127.0.0.1:$http_port/api/v1/health" >/dev/null && break; sleep 0.05; done
+for path in /api/v1/devices/pack_7 "/api/v1/telemetry/pack_7?resolution=minute&start_time=2025-12-01T00:00:00Z&end_time=2025-12-02T00:00:00Z"; do
+  echo "relay GET $path under load:"
+  wrk -t2 -c32 -d10s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$http_port$path" \
+    | grep -E "Requests/sec|^ +50%|^ +99%"
+done

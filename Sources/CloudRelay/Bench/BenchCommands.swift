@@ -56,6 +56,13 @@ struct BenchIngestCommand: AsyncParsableCommand {
         // 2. The relay's ingest: the same messages, stored.
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let store = try SQLiteRelayStore(directory: dataDirectory)
+        for index in 0..<devices {
+            _ = try? store.register(
+                DeviceRegistration(
+                    deviceID: "pack_\(index)", siteID: "bench", name: "Bench pack \(index)", chemistry: .nmc,
+                    specifications: DeviceSpecifications(nominalCapacityAmpHours: 100, nominalVoltageVolts: 400, seriesCells: 96, parallelCells: 1)),
+                at: Timestamp(Date()))
+        }
         let client = try MosquittoClient(
             options: MQTTClientOptions(host: "127.0.0.1", port: mqttPort, clientID: "bench-relay"), logger: logger)
         let ingest = IngestService(
