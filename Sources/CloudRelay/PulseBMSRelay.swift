@@ -73,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("offline-after"), help: "A device with no message for this many seconds shows offline.")
     var offlineAfterSeconds = 300
 
+    @Option(name: .customLong("retention-days"), help: "Days kept per resolution: raw,minute,hour,day.")
+    var retentionDays = "7,30,366,3653"
+
     func run() async throws {
         var logger = Logger(label: "pulsebms.relay")
         logger.logLevel = .info
@@ -121,8 +124,16 @@ struct ServeCommand: AsyncParsableCommand {
             verifier: JWTVerifier(keys: keys, issuer: issuer, audience: audience),
             limiter: RateLimiter(policy: RateLimitPolicy(limit: rateLimit, windowSeconds: rateWindowSeconds)),
             offlineAfter: offlineAfter, host: host, port: port, logger: logger)
+        let days = retentionDays.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard days.count == 4, days.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--retention-days takes four positive whole numbers: raw,minute,hour,day")
+        }
+        let retention = RetentionPolicy(
+            raw: .seconds(days[0] * 86_400), minute: .seconds(days[1] * 86_400), hour: .seconds(days[2] * 86_400),
+            day: .seconds(days[3] * 86_400))
+        let upkeep = UpkeepService(store: store, retention: retention, interval: .seconds(60), logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [ingest, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [ingest, upkeep, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         FileHandle.standardError.write(Data("pulsebms-relay: http://\(host):\(port)/api/v1, broker \(broker.host):\(broker.port), data in \(dataDirectory)\n".utf8))
         try await group.run()
     }
