@@ -78,6 +78,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Storage/SQLite/README.md", "OpenAPI/openapi.json"],
             swiftSettings: strict),

@@ -34,17 +34,20 @@ struct ServeCommand: AsyncParsableCommand {
             Secrets come from the environment when set: PULSEBMS_RELAY_DEV_TOKEN, PULSEBMS_RELAY_MQTT_PASSWORD.
             """)
 
-    @Option(help: "Address to listen on.")
-    var host = "127.0.0.1"
+    @Option(help: "Configuration file (YAML, snake_case keys as the flags: host, port, mqtt, data_dir, jwks, …).")
+    var config: String?
 
-    @Option(help: "HTTP port.")
-    var port = 8080
+    @Option(help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
 
-    @Option(help: "The broker: mqtt://[user[:password]@]HOST[:PORT] or mqtts://…")
-    var mqtt = "mqtt://127.0.0.1:1883"
+    @Option(help: "HTTP port (default 8080).")
+    var port: Int?
 
-    @Option(name: .customLong("data-dir"), help: "Where the SQLite database lives.")
-    var dataDirectory = "./relay-data"
+    @Option(help: "The broker: mqtt://[user[:password]@]HOST[:PORT] or mqtts://… (default mqtt://127.0.0.1:1883).")
+    var mqtt: String?
+
+    @Option(name: .customLong("data-dir"), help: "Where the SQLite database lives (default ./relay-data).")
+    var dataDirectory: String?
 
     @Option(name: .customLong("dev-token"), help: "Install this admin API key (pbk_…) for development; 'generate' makes one and prints it.")
     var devToken: String?
@@ -58,37 +61,76 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("jwt-audience"), help: "Required aud claim of bearer tokens.")
     var audience: String?
 
-    @Option(name: .customLong("mqtt-client-id"), help: "Stable MQTT client id (the broker keeps its session across restarts).")
-    var clientID = "pulsebms-relay"
+    @Option(name: .customLong("mqtt-client-id"), help: "Stable MQTT client id; the broker keeps its session across restarts (default pulsebms-relay).")
+    var clientID: String?
 
     @Option(name: .customLong("share-group"), help: "Subscribe through the MQTT 5 shared subscription $share/GROUP/… .")
     var shareGroup: String?
 
-    @Option(name: .customLong("rate-limit"), help: "Requests per key per window.")
-    var rateLimit = 1000
+    @Option(name: .customLong("rate-limit"), help: "Requests per key per window (default 1000).")
+    var rateLimit: Int?
 
-    @Option(name: .customLong("rate-window"), help: "Rate-limit window, seconds.")
-    var rateWindowSeconds = 3600
+    @Option(name: .customLong("rate-window"), help: "Rate-limit window, seconds (default 3600).")
+    var rateWindowSeconds: Int?
 
-    @Option(name: .customLong("offline-after"), help: "A device with no message for this many seconds shows offline.")
-    var offlineAfterSeconds = 300
+    @Option(name: .customLong("offline-after"), help: "A device with no message for this many seconds shows offline (default 300).")
+    var offlineAfterSeconds: Int?
 
-    @Option(name: .customLong("retention-days"), help: "Days kept per resolution: raw,minute,hour,day.")
-    var retentionDays = "7,30,366,3653"
+    @Option(name: .customLong("retention-days"), help: "Days kept per resolution: raw,minute,hour,day (default 7,30,366,3653).")
+    var retentionDays: String?
+
+    /// Defaults, then the file, then secrets from the environment, then the flags.
+    func settings(environment: [String: String]) throws -> RelaySettings {
+        var settings = RelaySettings()
+        if let config {
+            guard let data = FileManager.default.contents(atPath: config) else { throw ValidationError("--config: cannot read \(config)") }
+            do {
+                try settings.apply(yaml: String(decoding: data, as: UTF8.self))
+            } catch {
+                throw ValidationError("\(config): " + error.fieldErrors.map { "\($0.field.isEmpty ? "<file>" : $0.field): \($0.message)" }.joined(separator: "; "))
+            }
+        }
+        settings.apply(environment: environment)
+        if let host { settings.host = host }
+        if let port { settings.port = port }
+        if let mqtt { settings.mqtt = mqtt }
+        if let dataDirectory { settings.dataDirectory = dataDirectory }
+        if let devToken { settings.devToken = devToken }
+        if let jwks { settings.jwks = jwks }
+        if let issuer { settings.issuer = issuer }
+        if let audience { settings.audience = audience }
+        if let clientID { settings.clientID = clientID }
+        if let shareGroup { settings.shareGroup = shareGroup }
+        if let rateLimit { settings.rateLimit = rateLimit }
+        if let rateWindowSeconds { settings.rateWindowSeconds = rateWindowSeconds }
+        if let offlineAfterSeconds { settings.offlineAfterSeconds = offlineAfterSeconds }
+        if let retentionDays {
+            let days = retentionDays.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard days.count == 4, days.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--retention-days takes four positive whole numbers: raw,minute,hour,day")
+            }
+            settings.retentionDays = days
+        }
+        guard (1...65535).contains(settings.port), settings.rateLimit > 0, settings.rateWindowSeconds > 0, settings.offlineAfterSeconds > 0 else {
+            throw ValidationError("port must be 1–65535; rate limit, rate window and offline-after must be positive")
+        }
+        return settings
+    }
 
     func run() async throws {
         var logger = Logger(label: "pulsebms.relay")
         logger.logLevel = .info
+        let settings = try settings(environment: ProcessInfo.processInfo.environment)
         let broker: MQTTURL
         do {
-            broker = try MQTTURL(mqtt)
+            broker = try MQTTURL(settings.mqtt)
         } catch {
             throw ValidationError("\(error)")
         }
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteRelayStore(directory: dataDirectory)
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        let store = try SQLiteRelayStore(directory: settings.dataDirectory)
         var keys: [String: VerificationKey] = [:]
-        if let jwks {
+        if let jwks = settings.jwks {
             guard let data = FileManager.default.contents(atPath: jwks) else { throw ValidationError("--jwks: cannot read \(jwks)") }
             do {
                 keys = try VerificationKey.keySet(jwksJSON: data)
@@ -96,7 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--jwks \(jwks): \(error)")
             }
         }
-        if let token = ProcessInfo.processInfo.environment["PULSEBMS_RELAY_DEV_TOKEN"] ?? devToken {
+        if let token = settings.devToken {
             let key = token == "generate" ? APIKeyCodec.generate().key : token
             let id: String
             do {
@@ -110,34 +152,26 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("pulsebms-relay: development admin key: \(key)\n".utf8))
         }
         let metrics = RequestMetrics()
-        let password = ProcessInfo.processInfo.environment["PULSEBMS_RELAY_MQTT_PASSWORD"] ?? broker.password
         let client = try MosquittoClient(
             options: MQTTClientOptions(
-                host: broker.host, port: broker.port, clientID: clientID, keepAliveSeconds: 30, username: broker.username,
-                password: password),
+                host: broker.host, port: broker.port, clientID: settings.clientID, keepAliveSeconds: 30,
+                username: broker.username, password: settings.mqttPassword ?? broker.password),
             logger: logger)
-        let offlineAfter = Duration.seconds(offlineAfterSeconds)
+        let offlineAfter = Duration.seconds(settings.offlineAfterSeconds)
         let ingest = IngestService(
-            client: client, store: store, metrics: metrics, logger: logger, shareGroup: shareGroup, offlineAfter: offlineAfter)
+            client: client, store: store, metrics: metrics, logger: logger, shareGroup: settings.shareGroup, offlineAfter: offlineAfter)
         let application = PulseBMSRelay.application(
             store: store, commands: ingest, metrics: metrics,
-            verifier: JWTVerifier(keys: keys, issuer: issuer, audience: audience),
-            limiter: RateLimiter(policy: RateLimitPolicy(limit: rateLimit, windowSeconds: rateWindowSeconds)),
-            offlineAfter: offlineAfter, host: host, port: port, logger: logger)
-        let days = retentionDays.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard days.count == 4, days.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--retention-days takes four positive whole numbers: raw,minute,hour,day")
-        }
-        let retention = RetentionPolicy(
-            raw: .seconds(days[0] * 86_400), minute: .seconds(days[1] * 86_400), hour: .seconds(days[2] * 86_400),
-            day: .seconds(days[3] * 86_400))
-        let upkeep = UpkeepService(store: store, retention: retention, interval: .seconds(60), logger: logger)
+            verifier: JWTVerifier(keys: keys, issuer: settings.issuer, audience: settings.audience),
+            limiter: RateLimiter(policy: RateLimitPolicy(limit: settings.rateLimit, windowSeconds: settings.rateWindowSeconds)),
+            offlineAfter: offlineAfter, host: settings.host, port: settings.port, logger: logger)
+        let upkeep = UpkeepService(store: store, retention: settings.retention, interval: .seconds(60), logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [ingest, upkeep, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        FileHandle.standardError.write(Data("pulsebms-relay: http://\(host):\(port)/api/v1, broker \(broker.host):\(broker.port), data in \(dataDirectory)\n".utf8))
+        FileHandle.standardError.write(Data(
+            "pulsebms-relay: http://\(settings.host):\(settings.port)/api/v1, broker \(broker.host):\(broker.port), data in \(settings.dataDirectory)\n".utf8))
         try await group.run()
     }
-
 }
 
 extension PulseBMSRelay {

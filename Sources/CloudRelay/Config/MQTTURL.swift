@@ -9,6 +9,14 @@ struct MQTTURL: Sendable, Equatable {
     var username: String?
     var password: String?
 
+    init(host: String, port: Int, useTLS: Bool, username: String? = nil, password: String? = nil) {
+        self.host = host
+        self.port = port
+        self.useTLS = useTLS
+        self.username = username
+        self.password = password
+    }
+
     init(_ text: String) throws(RelayConfigurationError) {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
             throw .invalid("--mqtt", "'\(text)' is not a URL (expected mqtt://HOST[:PORT])")
