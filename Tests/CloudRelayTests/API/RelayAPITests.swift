@@ -276,6 +276,20 @@ struct RelayAPITests {
         }
     }
 
+    /// A body beyond 1 MiB is refused with the standard error body, not read.
+    @Test func oversizedBodiesAreRefused() async throws {
+        let api = try APIFixture()
+        defer { api.remove() }
+        let huge = "{\"name\": \"" + String(repeating: "x", count: 1 << 21) + "\"}"
+        try await api.application().test(.router) { client in
+            let response = try await client.execute(
+                uri: "/api/v1/devices", method: .post, headers: APIFixture.headers(api.adminKey.key), body: body(huge))
+            #expect(response.status == .contentTooLarge)
+            #expect(response.json?["error"]?["code"]?.stringValue == "PAYLOAD_TOO_LARGE")
+            #expect(response.json?["error"]?["trace_id"]?.stringValue == response.headers[.traceID])
+        }
+    }
+
     /// The OpenAPI document describes exactly the operations the router serves.
     @Test func openAPIDocumentMatchesTheRoutes() async throws {
         let documented = Set(OpenAPIDocument.operations.map { "\($0.method.uppercased()) \($0.path)" })
