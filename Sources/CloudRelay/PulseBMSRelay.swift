@@ -106,13 +106,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let offlineAfterSeconds { settings.offlineAfterSeconds = offlineAfterSeconds }
         if let retentionDays {
             let days = retentionDays.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard days.count == 4, days.allSatisfy({ $0 > 0 }) else {
+            guard days.count == 4, days.allSatisfy({ (1...36_500).contains($0) }) else {
                 throw ValidationError("--retention-days takes four positive whole numbers: raw,minute,hour,day")
             }
             settings.retentionDays = days
         }
-        guard (1...65535).contains(settings.port), settings.rateLimit > 0, settings.rateWindowSeconds > 0, settings.offlineAfterSeconds > 0 else {
-            throw ValidationError("port must be 1–65535; rate limit, rate window and offline-after must be positive")
+        guard (1...65535).contains(settings.port), (1...1_000_000_000).contains(settings.rateLimit),
+            (1...86_400).contains(settings.rateWindowSeconds), (1...31_536_000).contains(settings.offlineAfterSeconds)
+        else {
+            throw ValidationError("port must be 1–65535, rate limit 1–10⁹, rate window 1–86400 s, offline-after 1–31536000 s")
         }
         return settings
     }

@@ -43,9 +43,10 @@ struct RelaySettingsTests {
 
     @Test func brokerURLs() throws {
         #expect(try MQTTURL("mqtt://broker.example.com") == MQTTURL(host: "broker.example.com", port: 1883, useTLS: false))
-        let secure = try MQTTURL("mqtts://user:pw@10.0.0.5:8884")
-        #expect(secure.port == 8884 && secure.useTLS && secure.username == "user" && secure.password == "pw")
-        for bad in ["http://x", "mqtt://", "mqtt://host:99999", "mqtt://host/path", "not a url"] {
+        let local = try MQTTURL("mqtt://user:pw@10.0.0.5:1884")
+        #expect(local.port == 1884 && !local.useTLS && local.username == "user" && local.password == "pw")
+        // TLS to the broker is not wired in the relay yet: refused, never a silent plain-text connection.
+        for bad in ["mqtts://broker:8883", "http://x", "mqtt://", "mqtt://host:99999", "mqtt://host/path", "not a url"] {
             #expect(throws: RelayConfigurationError.self, "\(bad)") { try MQTTURL(bad) }
         }
     }

@@ -47,9 +47,12 @@ struct CommandTests {
             func send(_ device: String, _ payload: String) async throws {
                 try await cloud.publish("pulsebms/site_cmd/\(device)/commands", payload: Array(payload.utf8), qos: .atLeastOnce)
             }
-            func command(_ id: String, _ type: String, timeout: Int = 10, parameters: String = "{}", constraints: String = "{}") -> String {
+            func command(
+                _ id: String, _ type: String, timeout: Int = 10, parameters: String = "{}", constraints: String = "{}",
+                sent: Timestamp = Timestamp(Date())
+            ) -> String {
                 """
-                {"schema_version":"1.0","command_id":"\(id)","timestamp":"2024-01-15T14:30:00Z","source":"test",
+                {"schema_version":"1.0","command_id":"\(id)","timestamp":"\(sent.rfc3339)","source":"test",
                  "command":{"type":"\(type)","priority":"normal","timeout_seconds":\(timeout),"parameters":\(parameters)},
                  "safety_checks":{"required":true,"constraints":\(constraints)}}
                 """
@@ -60,6 +63,14 @@ struct CommandTests {
             try await send("pack_a", command("cmd_bad_type", "self_destruct"))
             try await responses.waitFor(seconds: 10) { $0.final("unknown") == .failed && $0.final("cmd_bad_type") == .failed }
             #expect(responses.last("cmd_bad_type")?.errors?.first?.field == "command.type")
+
+            // A command delivered after its timeout (held by the broker while the agent was away) is not run;
+            // one inside its timeout is.
+            let stale = Timestamp(Date()).adding(milliseconds: -11_000)
+            try await send("pack_a", command("cmd_expired", "request_status", timeout: 10, sent: stale))
+            try await send("pack_a", command("cmd_in_time", "request_status", timeout: 15, sent: stale))
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_expired") == .timeout && $0.final("cmd_in_time") == .completed }
+            #expect(responses.last("cmd_expired")?.message.contains("expired") == true)
 
             // Emergency shutdown opens the contactors in the pack.
             try await send("pack_a", command("cmd_estop", "emergency_shutdown"))

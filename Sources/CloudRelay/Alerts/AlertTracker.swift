@@ -1,4 +1,5 @@
 import BMSCore
+import Foundation
 
 /// Turns the alarm lists of successive telemetry samples into alert events: an alarm code that appears
 /// raises an alert, a rise in severity escalates it (same alert id), and a code that disappears resolves it.
@@ -20,11 +21,18 @@ struct AlertTracker: Sendable {
         case resolved(alertID: String, deviceID: String, code: String, at: Timestamp)
     }
 
+    /// How far ahead of the relay's clock a sample may be stamped and still count.
+    static let maximumClockSkewMilliseconds: Int64 = 300_000
+
     private var active: [String: [String: ActiveAlarm]] = [:]
     private var newest: [String: Timestamp] = [:]
 
     /// The events one sample causes; none for a sample older than the newest seen for its device.
-    mutating func update(siteID: String, deviceID: String, timestamp: Timestamp, alarms: AlarmSummary) -> [Event] {
+    mutating func update(
+        siteID: String, deviceID: String, timestamp: Timestamp, alarms: AlarmSummary, now: Timestamp = Timestamp(Date())
+    ) -> [Event] {
+        // A sample stamped far in the future (a gateway with a wrong clock) would freeze the device's alerts.
+        if timestamp.millisecondsSinceEpoch > now.millisecondsSinceEpoch + Self.maximumClockSkewMilliseconds { return [] }
         if let newest = newest[deviceID], timestamp <= newest { return [] }
         newest[deviceID] = timestamp
         var current = active[deviceID] ?? [:]

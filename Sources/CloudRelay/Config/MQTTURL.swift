@@ -23,7 +23,10 @@ struct MQTTURL: Sendable, Equatable {
         }
         switch scheme {
         case "mqtt": useTLS = false
-        case "mqtts": useTLS = true
+        case "mqtts":
+            // The relay's TLS settings (CA, client certificate) are not wired yet: refuse rather than connect in
+            // plain text or silently not at all.
+            throw .invalid("--mqtt", "mqtts:// is not supported yet; use mqtt:// on a trusted network or a local TLS tunnel")
         default: throw .invalid("--mqtt", "scheme '\(scheme)' is not mqtt or mqtts")
         }
         guard let host = components.host, !host.isEmpty else { throw .invalid("--mqtt", "'\(text)' names no host") }

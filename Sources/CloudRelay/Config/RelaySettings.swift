@@ -50,13 +50,13 @@ struct RelaySettings: Sendable, Equatable {
         audience = validator.string(root, "jwt_audience", prefix: "", required: false) ?? audience
         clientID = validator.string(root, "mqtt_client_id", prefix: "", required: false) ?? clientID
         shareGroup = validator.string(root, "share_group", prefix: "", required: false) ?? shareGroup
-        rateLimit = validator.integer(root, "rate_limit", prefix: "", required: false, minimum: 1) ?? rateLimit
+        rateLimit = validator.integer(root, "rate_limit", prefix: "", required: false, minimum: 1, maximum: 1_000_000_000) ?? rateLimit
         rateWindowSeconds = validator.integer(root, "rate_window_seconds", prefix: "", required: false, minimum: 1, maximum: 86_400) ?? rateWindowSeconds
-        offlineAfterSeconds = validator.integer(root, "offline_after_seconds", prefix: "", required: false, minimum: 1) ?? offlineAfterSeconds
+        offlineAfterSeconds = validator.integer(root, "offline_after_seconds", prefix: "", required: false, minimum: 1, maximum: 31_536_000) ?? offlineAfterSeconds
         if let retention = validator.object(root["retention_days"], at: "retention_days", required: false) {
             validator.rejectUnknownKeys(retention, known: ["raw", "minute", "hour", "day"], prefix: "retention_days")
             for (index, key) in ["raw", "minute", "hour", "day"].enumerated() {
-                if let days = validator.integer(retention, key, prefix: "retention_days", required: false, minimum: 1) {
+                if let days = validator.integer(retention, key, prefix: "retention_days", required: false, minimum: 1, maximum: 36_500) {
                     retentionDays[index] = days
                 }
             }

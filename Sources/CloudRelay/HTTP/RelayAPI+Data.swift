@@ -92,13 +92,13 @@ extension RelayAPI {
             command: CommandBody(
                 type: body.commandType, priority: body.commandType == .emergencyShutdown ? .critical : .normal,
                 timeoutSeconds: body.effectiveTimeoutSeconds, parameters: body.parameters ?? [:]),
-            safetyChecks: SafetyChecks(required: true, constraints: CommandConstraints()))
+            safetyChecks: SafetyChecks(required: true, constraints: Self.constraints(of: device)))
         let store = store
         let siteID = device.siteID
         let deviceID = device.deviceID
         var stored = try await blocking { try store.insertCommand(message, deviceID: deviceID, siteID: siteID) }
         do {
-            try await commands.send(message, siteID: siteID, deviceID: deviceID)
+            try await Self.within(Self.deliveryTimeout) { [commands] in try await commands.send(message, siteID: siteID, deviceID: deviceID) }
         } catch {
             let failure = CommandResponseMessage(
                 commandID: message.commandID, deviceID: deviceID, timestamp: Self.now(), status: .failed,
@@ -114,6 +114,39 @@ extension RelayAPI {
                 commandID: stored.commandID, status: stored.status, message: "Command queued for delivery to \(deviceID)",
                 estimatedCompletion: stored.timeoutAt),
             status: .accepted)
+    }
+
+    /// How long a command may wait for the broker's acknowledgement before the caller is told it was not
+    /// delivered (so a request never waits on a broker that is gone, nor holds up shutdown).
+    static let deliveryTimeout = Duration.seconds(5)
+
+    struct DeliveryTimeout: Error, CustomStringConvertible {
+        var description: String { "no acknowledgement from the broker within \(RelayAPI.deliveryTimeout)" }
+    }
+
+    /// Runs `work`, failing with `DeliveryTimeout` after `limit`.
+    static func within(_ limit: Duration, _ work: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await work()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            let finished = try await group.next() ?? false
+            group.cancelAll()
+            if !finished { throw DeliveryTimeout() }
+        }
+    }
+
+    /// The limits a command is checked against on the agent: the device's registered safety constraints.
+    static func constraints(of device: StoredDevice) -> CommandConstraints {
+        let registered = device.registration.safetyConstraints
+        return CommandConstraints(
+            maxCellVoltage: registered?.maxCellVoltage, minCellVoltage: registered?.minCellVoltage,
+            maxTemperature: registered?.temperatureLimits?.max)
     }
 
     func commandStatus(_ context: RelayContext) async throws -> Response {

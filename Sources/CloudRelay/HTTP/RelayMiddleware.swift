@@ -3,14 +3,16 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOPosix
 
 /// Who may call: a bearer JWT checked against the configured keys, or an API key looked up by its hash.
 struct RelayAuthenticator: Sendable {
     let verifier: JWTVerifier
     let store: any RelayStore
 
-    /// The principal behind the request's credentials.
-    func authenticate(_ request: Request) throws(AuthError) -> Principal {
+    /// The principal behind the request's credentials. An API key is looked up on NIO's blocking pool; a store
+    /// that fails is a 503, not a 401.
+    func authenticate(_ request: Request) async throws -> Principal {
         let credential = try PresentedCredential(
             authorization: request.headers[.authorization], apiKey: request.headers[HTTPField.Name.apiKey])
         switch credential {
@@ -18,13 +20,10 @@ struct RelayAuthenticator: Sendable {
             return try verifier.verify(token: token, now: Timestamp(Date()))
         case .apiKey(let key):
             _ = try APIKeyCodec.parse(key)
-            let stored: StoredAPIKey?
-            do {
-                stored = try store.apiKey(hash: APIKeyCodec.hash(key))
-            } catch {
-                throw .invalidToken(.malformed("the key store is unavailable"))
-            }
-            guard let stored else { throw .invalidToken(.unknownAPIKey) }
+            let store = store
+            let hash = APIKeyCodec.hash(key)
+            let stored = try await NIOThreadPool.singleton.runIfActive { try store.apiKey(hash: hash) }
+            guard let stored else { throw AuthError.invalidToken(.unknownAPIKey) }
             return try stored.principal()
         }
     }
@@ -58,7 +57,7 @@ struct RelayMiddleware: RouterMiddleware {
         var response: Response
         do {
             if !Self.openPaths.contains(request.uri.path) {
-                let principal = try authenticator.authenticate(request)
+                let principal = try await authenticator.authenticate(request)
                 context.principal = principal
                 let decision = limiter.check(principal, now: Timestamp(Date()))
                 rateHeaders = decision.headerFields

@@ -23,6 +23,10 @@ final class IngestService: Service, CommandSender {
     let offlineAfter: Duration
 
     private let pending = Mutex<[MQTTMessage]>([])
+    /// Most messages written in one transaction.
+    static let maximumBatch = 1000
+    /// Most messages waiting for the store before the client is no longer drained.
+    static let maximumPending = 20_000
     private let tracker = Mutex(AlertTracker())
     private let counters = Mutex(Counters())
 
@@ -70,6 +74,11 @@ final class IngestService: Service, CommandSender {
             }
             group.addTask { [self] in
                 for await message in client.messages {
+                    // Backpressure: while the store is behind, stop taking messages off the client (whose own
+                    // buffer is bounded and counts what it drops) instead of growing this queue without bound.
+                    while pending.withLock({ $0.count }) >= Self.maximumPending, !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(5))
+                    }
                     pending.withLock { $0.append(message) }
                     metrics.recordMessages(1)
                     wake.yield()
@@ -78,11 +87,15 @@ final class IngestService: Service, CommandSender {
             }
             group.addTask { [self] in
                 for await _ in wakeups {
-                    let batch = pending.withLock { queue in
-                        defer { queue.removeAll(keepingCapacity: true) }
-                        return queue
+                    while true {
+                        let batch = pending.withLock { queue -> [MQTTMessage] in
+                            let count = min(queue.count, Self.maximumBatch)
+                            defer { queue.removeFirst(count) }
+                            return Array(queue.prefix(count))
+                        }
+                        if batch.isEmpty { break }
+                        await process(batch)
                     }
-                    if !batch.isEmpty { await process(batch) }
                 }
             }
             group.addTask { [client] in
@@ -103,9 +116,15 @@ final class IngestService: Service, CommandSender {
                 reject(message, reason: "unknown topic")
                 continue
             }
-            if case .device(let site, _, .telemetry) = topic {
+            if case .device(let site, let device, .telemetry) = topic {
                 do {
-                    telemetry.append((site.rawValue, try WireCoding.decode(TelemetryMessage.self, from: message.payload)))
+                    let decoded = try WireCoding.decode(TelemetryMessage.self, from: message.payload)
+                    // The topic is what the broker's ACL vouches for: a payload naming another pack is refused.
+                    guard decoded.deviceInfo.deviceID == device.rawValue, decoded.deviceInfo.siteID == site.rawValue else {
+                        reject(message, reason: "device_info names \(decoded.deviceInfo.siteID)/\(decoded.deviceInfo.deviceID), not the topic's")
+                        continue
+                    }
+                    telemetry.append((site.rawValue, decoded))
                 } catch {
                     reject(message, reason: "\(error)")
                 }
@@ -127,6 +146,10 @@ final class IngestService: Service, CommandSender {
             counters.withLock {
                 $0.stored += outcome.inserted
                 $0.duplicates += outcome.duplicates
+                $0.malformed += outcome.rejected
+            }
+            if outcome.rejected > 0 {
+                logger.warning("Telemetry with non-finite values refused", metadata: ["count": "\(outcome.rejected)"])
             }
         } catch {
             counters.withLock { $0.storeFailures += messages.count }
@@ -180,14 +203,22 @@ final class IngestService: Service, CommandSender {
         let now = Timestamp(Date())
         do {
             switch topic {
-            case .device(_, _, .status):
+            case .device(let site, let device, .status):
                 let status = try WireCoding.decode(DeviceStatusMessage.self, from: message.payload)
+                guard status.descriptor.deviceID == device.rawValue, status.descriptor.siteID == site.rawValue else {
+                    reject(message, reason: "the descriptor names another pack than the topic")
+                    return
+                }
                 _ = try await NIOThreadPool.singleton.runIfActive { try store.recordDeviceStatus(status, receivedAt: now) }
             case .coordinator(let site, .status):
                 let status = try WireCoding.decode(AgentStatusMessage.self, from: message.payload)
                 try await NIOThreadPool.singleton.runIfActive { try store.recordAgentStatus(siteID: site.rawValue, status, receivedAt: now) }
-            case .device(_, _, .responses):
+            case .device(_, let device, .responses):
                 let response = try WireCoding.decode(CommandResponseMessage.self, from: message.payload)
+                guard response.deviceID == device.rawValue else {
+                    reject(message, reason: "a response for \(response.deviceID) on \(device.rawValue)'s topic")
+                    return
+                }
                 _ = try await NIOThreadPool.singleton.runIfActive { try store.updateCommandStatus(from: response) }
             case .fleet(_, .alerts):
                 // Alerts raised by another relay sharing the subscription: stored once (upsert by id).
@@ -199,6 +230,8 @@ final class IngestService: Service, CommandSender {
             }
         } catch let error as WireDecodingError {
             reject(message, reason: error.description)
+        } catch RelayStoreError.conflict {
+            // An alert echoed back (our own, or another relay's) that this store has already resolved.
         } catch {
             counters.withLock { $0.storeFailures += 1 }
             logger.error("Handling an MQTT message failed", metadata: ["topic": "\(message.topic)", "error": "\(error)"])

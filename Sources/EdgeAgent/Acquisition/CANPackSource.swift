@@ -71,7 +71,8 @@ final class CANPackSource: PackSource {
                 return .failure(.can("no frame from the pack on CAN bus \(bus.id) yet"))
             }
             let silence = Duration.milliseconds(time.millisecondsSinceEpoch - last.millisecondsSinceEpoch)
-            guard silence <= state.decoder.staleAfter else {
+            // A clock stepped backwards gives a negative silence: trust nothing then either.
+            guard silence >= .zero, silence <= state.decoder.staleAfter else {
                 return .failure(.can("no frame from the pack on CAN bus \(bus.id) for \(silence)"))
             }
             return .success(state.decoder.snapshot(deviceID: deviceID, at: time))

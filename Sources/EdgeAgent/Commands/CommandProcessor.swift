@@ -59,6 +59,15 @@ final class CommandProcessor: Sendable {
             return
         }
         await respond(commandID: command.commandID, deviceID: deviceID, status: .acknowledged, "received")
+        // A command delivered after its timeout (an agent that was offline while the broker held it) is not
+        // run: its sender has already given up on it. An emergency shutdown is always run.
+        let age = Timestamp(Date()).millisecondsSinceEpoch - command.timestamp.millisecondsSinceEpoch
+        if command.command.type != .emergencyShutdown, age > Int64(command.command.timeoutSeconds) * 1000 {
+            await respond(
+                commandID: command.commandID, deviceID: deviceID, status: .timeout,
+                "expired: delivered \(age / 1000) s after it was sent, beyond its \(command.command.timeoutSeconds) s timeout")
+            return
+        }
 
         let latest = pack.poller.latest
         let maintenance = (try? store.parameter("maintenance_mode", deviceID: deviceID)) == "true"

@@ -49,9 +49,16 @@ extension AgentConfiguration {
         if let devices = validator.array(root["devices"], at: "devices", required: true) {
             if devices.isEmpty { validator.fail("devices", "At least one device is required", .array([])) }
             var seen: Set<String> = []
+            var canbusBMSBuses: Set<String> = []
             for (index, device) in devices.enumerated() {
                 let path = "devices[\(index)]"
                 guard let members = validator.object(device, at: path, required: true) else { continue }
+                // The CAN-bus BMS protocol has no addressing: two such packs on one bus would mix their frames.
+                if members["profile"]?.stringValue == DeviceProfile.canbusBMS.rawValue, let bus = members["bus"]?.stringValue,
+                    !canbusBMSBuses.insert(bus).inserted
+                {
+                    validator.fail("\(path).bus", "Only one canbus_bms device per bus (the protocol has no addresses)", .string(bus))
+                }
                 checkDevice(members, at: path, siteID: siteID ?? "site", buses: busIDs, into: &validator)
                 if let id = members["device_id"]?.stringValue {
                     if !seen.insert(id).inserted { validator.fail("\(path).device_id", "Duplicate device id", .string(id)) }

@@ -185,7 +185,9 @@ struct RelayAPITests {
     @Test func commandsAreValidatedQueuedSentAndTracked() async throws {
         let api = try APIFixture()
         defer { api.remove() }
-        _ = try api.store.register(StorageSamples.registration("pack_001"), at: StorageSamples.start)
+        var limited = StorageSamples.registration("pack_001")
+        limited.safetyConstraints = SafetyConstraints(maxCellVoltage: 3.55, temperatureLimits: TemperatureLimits(max: 50, min: 0))
+        _ = try api.store.register(limited, at: StorageSamples.start)
         _ = try api.store.register(StorageSamples.registration("pack_002"), at: StorageSamples.start)
         let operatorToken = APIFixture.headers(try APIFixture.token(role: "operator", sites: ["site_001"]))
         let viewer = APIFixture.headers(try APIFixture.token(role: "viewer"))
@@ -202,6 +204,9 @@ struct RelayAPITests {
             #expect(sent.first?.0.commandID == commandID)
             #expect(sent.first?.0.command.type == .startCharge)
             #expect(sent.first?.2 == "pack_001")
+            // The device's registered limits travel with the command, for the agent's own check.
+            #expect(sent.first?.0.safetyChecks.constraints.maxCellVoltage == 3.55)
+            #expect(sent.first?.0.safetyChecks.constraints.maxTemperature == 50)
 
             let invalid = try await client.execute(
                 uri: "/api/v1/commands/pack_001", method: .post, headers: operatorToken, body: body(#"{"command_type": "self_destruct", "timeout_seconds": 999}"#))

@@ -108,6 +108,15 @@ struct CANConfigurationTests {
         #expect(problems(slowSlcan, in: directory).map(\.field) == ["buses[1].slcan.bitrate"])
         let twoKinds = Self.configuration(in: directory, bus: "socketcan: { interface: can0 }\n    slcan: { device: /dev/ttyACM0 }")
         #expect(problems(twoKinds, in: directory).map(\.field) == ["buses[0]"])
+        let twoPylons = Self.configuration(in: directory, device: """
+              - device_id: pylon_2
+                name: Second stack
+                chemistry: LFP
+                specifications: { nominal_capacity: 100, nominal_voltage: 48, series_cells: 15, parallel_cells: 1 }
+                bus: can0
+                profile: canbus_bms
+            """)
+        #expect(problems(twoPylons, in: directory).map(\.field) == ["devices[2].bus"])
         let longName = Self.configuration(in: directory, bus: "socketcan: { interface: a_very_long_interface_name }")
         #expect(problems(longName, in: directory).map(\.field) == ["buses[0].socketcan.interface"])
     }

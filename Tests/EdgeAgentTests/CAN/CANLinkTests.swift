@@ -196,6 +196,10 @@ struct SlcanLinkTests {
         try channel.send(CANBusBMSEncoder.keepAliveFrame())
         acknowledged.wait()
         #expect(String(decoding: adapter.received, as: UTF8.self).hasSuffix("t3058" + String(repeating: "0", count: 16) + "\r"))
+        // A transmit the adapter refuses (BEL) is an error, never a protective command counted as done.
+        let refused = adapter.answerInBackground(lines: 1) { _ in [0x07] }
+        #expect(throws: CANBusError.self) { try channel.send(try CANCommandFrame.parse("380#01")) }
+        refused.wait()
         channel.close()
     }
 

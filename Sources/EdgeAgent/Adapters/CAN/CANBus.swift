@@ -158,8 +158,12 @@ final class CANBus: Sendable {
             return frames
         }
         for frame in due {
-            try link.send(frame)
-            state.withLock { $0.framesSent += 1 }
+            do throws(CANBusError) {
+                try link.send(frame)
+                state.withLock { $0.framesSent += 1 }
+            } catch {
+                try failOnlyThisFrame(error)
+            }
         }
         let queued = outgoing.withLock { queue in defer { queue.removeAll() }; return queue }
         for (index, (frame, reply)) in queued.enumerated() {
@@ -169,10 +173,20 @@ final class CANBus: Sendable {
                 reply(.success(()))
             } catch {
                 reply(.failure(error))
-                for (_, later) in queued.dropFirst(index + 1) { later(.failure(error)) }
-                throw error
+                if case .linkDown = error {
+                    for (_, later) in queued.dropFirst(index + 1) { later(.failure(error)) }
+                    throw error
+                }
+                try failOnlyThisFrame(error)
             }
         }
+    }
+
+    /// A frame the link refused (a full transmit queue, an adapter's BEL) fails alone; only a link that is gone
+    /// is torn down.
+    private func failOnlyThisFrame(_ error: CANBusError) throws(CANBusError) {
+        if case .linkDown = error { throw error }
+        state.withLock { $0.lastError = error.description }
     }
 
     /// Marks the link down and fails every queued send with `error`.

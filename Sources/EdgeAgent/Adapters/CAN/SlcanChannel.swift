@@ -79,7 +79,28 @@ final class SlcanChannel: CANChannel {
             throw .unsupported("\(frame) over slcan: \(error)")
         }
         try port.write(bytes)
+        // The adapter answers every transmit: CR (or z/Z on CANUSB-style adapters) when queued, BEL when
+        // refused. A refused protective command must not count as done.
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(Self.transmitTimeoutMilliseconds)))
+        while ContinuousClock.now < deadline {
+            for event in decoder.feed(try port.read(timeoutMilliseconds: 10)) {
+                switch event {
+                case .ok:
+                    return
+                case .reply(let text) where text == "z" || text == "Z":
+                    return
+                case .errorReply:
+                    throw .refused("the adapter on \(port.path) refused \(frame)")
+                default:
+                    keep(event)
+                }
+            }
+        }
+        throw .refused("no answer from the adapter on \(port.path) to \(frame) within \(Self.transmitTimeoutMilliseconds) ms")
     }
+
+    /// How long the adapter may take to confirm a transmit.
+    static let transmitTimeoutMilliseconds = 200
 
     func close() {
         try? port.write(SlcanCommand.close.bytes)

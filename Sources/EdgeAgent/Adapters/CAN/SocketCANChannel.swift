@@ -10,6 +10,10 @@ final class SocketCANChannel: CANChannel {
     let interface: String
     let acceptsFD: Bool
     private var descriptor: Int32
+    /// When the controller's state was last read; a bus-off controller is reported as a link failure, so the
+    /// bus reopens it (and the opener restarts it through libsocketcan).
+    private var lastStateCheck = ContinuousClock.now
+    static let stateCheckInterval = Duration.seconds(1)
 
     /// Opens a raw socket on `interface` that passes only `filters` (all frames when empty).
     ///
@@ -78,6 +82,12 @@ final class SocketCANChannel: CANChannel {
     /// the kernel's receive time otherwise; a frame the kernel delivers malformed is reported as `.malformed`.
     func receive(timeoutMilliseconds: Int32) throws(CANBusError) -> CANReception? {
         guard descriptor >= 0 else { throw .linkDown("\(interface) is closed") }
+        if ContinuousClock.now - lastStateCheck >= Self.stateCheckInterval {
+            lastStateCheck = ContinuousClock.now
+            if (try? SocketCANLink(interface: interface).state()) == .busOff {
+                throw .linkDown("\(interface) is bus-off")
+            }
+        }
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         let ready = poll(&poller, 1, timeoutMilliseconds)
         if ready < 0 {
