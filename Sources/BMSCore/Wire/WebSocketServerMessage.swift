@@ -3,11 +3,15 @@ public enum WebSocketServerMessage: Codable, Sendable, Equatable {
     case telemetry(LiveTelemetry)
     case fleetStatus(FleetStatus)
     case alert(Alert)
+    /// A client message the relay refused, in the spec's error shape beside `type`: `code`, `message`,
+    /// `details`, `timestamp`, `trace_id`. The connection stays open.
+    case error(ErrorBody<JSONObject>)
 
     enum MessageType: String, WireEnum {
         case telemetry
         case fleetStatus = "fleet_status"
         case alert
+        case error
     }
 
     enum CodingKeys: String, CodingKey {
@@ -20,6 +24,7 @@ public enum WebSocketServerMessage: Codable, Sendable, Equatable {
         case .telemetry: self = .telemetry(try LiveTelemetry(from: decoder))
         case .fleetStatus: self = .fleetStatus(try FleetStatus(from: decoder))
         case .alert: self = .alert(try Alert(from: decoder))
+        case .error: self = .error(try ErrorBody<JSONObject>(from: decoder))
         }
     }
 
@@ -35,6 +40,9 @@ public enum WebSocketServerMessage: Codable, Sendable, Equatable {
         case .alert(let message):
             try container.encode(MessageType.alert, forKey: .type)
             try message.encode(to: encoder)
+        case .error(let body):
+            try container.encode(MessageType.error, forKey: .type)
+            try body.encode(to: encoder)
         }
     }
 }

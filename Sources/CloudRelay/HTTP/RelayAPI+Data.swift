@@ -208,6 +208,23 @@ extension RelayAPI {
     }
 }
 
+extension RelayAPI {
+    /// POST /alerts/{alert_id}/acknowledge: operators only, on alerts of sites they may see.
+    func acknowledgeAlert(_ context: RelayContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        try principal.require(.sendCommand)
+        let alertID = context.parameters.get("alert_id") ?? ""
+        let store = store
+        // Another site's alert is as invisible as a missing one.
+        guard let alert = try await blocking({ try store.alert(id: alertID) }), principal.canAccess(site: alert.alert.siteID) else {
+            throw APIError.notFound("Alert '\(alertID)' not found", details: ["alert_id": .string(alertID)], code: "ALERT_NOT_FOUND")
+        }
+        let now = Self.now()
+        let acknowledged = try await blocking { try store.acknowledgeAlert(id: alertID, by: principal.subject, at: now) }
+        return JSONResponse.make(AlertItem(acknowledged))
+    }
+}
+
 /// GET /alerts.
 struct AlertList: Encodable, Sendable {
     var alerts: [AlertItem]

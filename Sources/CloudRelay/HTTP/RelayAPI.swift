@@ -29,7 +29,7 @@ struct RelayAPI: Sendable {
         ("GET", "/api/v1/devices/{device_id}"), ("PATCH", "/api/v1/devices/{device_id}"),
         ("DELETE", "/api/v1/devices/{device_id}"), ("GET", "/api/v1/telemetry/{device_id}"),
         ("POST", "/api/v1/commands/{device_id}"), ("GET", "/api/v1/commands/{device_id}/{command_id}"),
-        ("GET", "/api/v1/fleet/{site_id}"), ("GET", "/api/v1/alerts"),
+        ("GET", "/api/v1/fleet/{site_id}"), ("GET", "/api/v1/alerts"), ("POST", "/api/v1/alerts/{alert_id}/acknowledge"),
     ]
 
     func register(on router: Router<RelayContext>) {
@@ -50,6 +50,7 @@ struct RelayAPI: Sendable {
         api.get("commands/:device_id/:command_id") { _, context in try await commandStatus(context) }
         api.get("fleet/:site_id") { _, context in try await fleet(context) }
         api.get("alerts") { request, context in try await alerts(request, context) }
+        api.post("alerts/:alert_id/acknowledge") { _, context in try await acknowledgeAlert(context) }
     }
 
     /// Runs a blocking storage call off the cooperative pool.

@@ -914,6 +914,66 @@ enum OpenAPIDocument {
               }
             }
           }
+        },
+        "/api/v1/alerts/{alert_id}/acknowledge": {
+          "parameters": [
+            {
+              "$ref": "#/components/parameters/AlertIdPath"
+            }
+          ],
+          "post": {
+            "operationId": "acknowledgeAlert",
+            "summary": "Acknowledge an alert",
+            "tags": [
+              "Alerts"
+            ],
+            "description": "Records who acknowledged the alert and when; acknowledging again keeps the first acknowledgement. Needs the operator role and access to the alert's site.",
+            "x-required-role": "operator",
+            "responses": {
+              "200": {
+                "description": "The alert, acknowledged.",
+                "headers": {
+                  "X-Trace-ID": {
+                    "$ref": "#/components/headers/X-Trace-ID"
+                  },
+                  "X-RateLimit-Limit": {
+                    "$ref": "#/components/headers/X-RateLimit-Limit"
+                  },
+                  "X-RateLimit-Remaining": {
+                    "$ref": "#/components/headers/X-RateLimit-Remaining"
+                  },
+                  "X-RateLimit-Reset": {
+                    "$ref": "#/components/headers/X-RateLimit-Reset"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/AlertRecord"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyRequests"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/ServiceUnavailable"
+              }
+            }
+          }
         }
       },
       "components": {
@@ -2455,6 +2515,17 @@ enum OpenAPIDocument {
               "$ref": "#/components/schemas/AlertStatus"
             },
             "description": "Only alerts in this state."
+          },
+          "AlertIdPath": {
+            "name": "alert_id",
+            "in": "path",
+            "required": true,
+            "description": "The alert's id, as in the alert message.",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 256
+            }
           }
         },
         "headers": {

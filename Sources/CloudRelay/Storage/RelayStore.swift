@@ -95,6 +95,9 @@ protocol RelayStore: Sendable {
     func resolveAlert(deviceID: String, code: String, at time: Timestamp) throws(RelayStoreError) -> StoredAlert?
 
     /// Alerts matching `filter`, newest first, at most `filter.limit`, and how many match in all.
+    /// One alert by id, whatever its state.
+    func alert(id: String) throws(RelayStoreError) -> StoredAlert?
+
     func alerts(_ filter: AlertFilter) throws(RelayStoreError) -> AlertPage
 
     /// Acknowledges an alert; acknowledging twice keeps the first acknowledgement.

@@ -278,6 +278,20 @@ struct RelayAPITests {
             let none = try await client.execute(uri: "/api/v1/alerts?severity=critical", method: .get, headers: viewer)
             #expect(none.json?["alerts"]?.arrayValue?.isEmpty == true)
             #expect(try await client.execute(uri: "/api/v1/alerts?severity=apocalyptic", method: .get, headers: viewer).status == .badRequest)
+
+            // Acknowledge: operators only; the alert then lists as acknowledged, by whom.
+            let alertID = try #require(first?["alert_id"]?.stringValue)
+            #expect(try await client.execute(uri: "/api/v1/alerts/\(alertID)/acknowledge", method: .post, headers: viewer).status == .forbidden)
+            let operatorHeaders = APIFixture.headers(try APIFixture.token(role: "operator", sites: ["site_001"]))
+            let acknowledged = try await client.execute(uri: "/api/v1/alerts/\(alertID)/acknowledge", method: .post, headers: operatorHeaders)
+            #expect(acknowledged.status == .ok)
+            #expect(acknowledged.json?["status"]?.stringValue == "acknowledged")
+            #expect(acknowledged.json?["acknowledged_by"]?.stringValue == "user-operator")
+            let elsewhere = APIFixture.headers(try APIFixture.token(role: "operator", sites: ["site_002"]))
+            #expect(try await client.execute(uri: "/api/v1/alerts/\(alertID)/acknowledge", method: .post, headers: elsewhere).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/alerts/alert_nope/acknowledge", method: .post, headers: operatorHeaders).status == .notFound)
+            let listed = try await client.execute(uri: "/api/v1/alerts?status=acknowledged", method: .get, headers: viewer)
+            #expect(listed.json?["alerts"]?.arrayValue?.count == 1)
         }
     }
 

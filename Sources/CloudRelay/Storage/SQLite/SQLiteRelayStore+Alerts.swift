@@ -54,6 +54,10 @@ extension SQLiteRelayStore {
         }
     }
 
+    func alert(id: String) throws(RelayStoreError) -> StoredAlert? {
+        try reading("read alert '\(id)'") { db in try Self.fetchAlert(db, id: id) }
+    }
+
     func alerts(_ filter: AlertFilter) throws(RelayStoreError) -> AlertPage {
         var conditions = SQLFilter()
         if let siteID = filter.siteID { conditions.add("site_id = ?", [siteID]) }
