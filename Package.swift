@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // The relay's HTTP server (the chosen part).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // The relay's live streams (the chosen part), and its client for the streams' tests.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.0.0"),
         // Ed25519 and P-256 signature checks for the relay's JWTs, SHA-256 for API keys: no hand-rolled crypto.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         // Already resolved through Hummingbird; named so the relay can run blocking SQLite calls on NIO's thread pool.
@@ -75,8 +78,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -108,6 +114,7 @@ let package = Package(
             dependencies: [
                 "CloudRelay", "BMSCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict),

@@ -2,6 +2,7 @@ import ArgumentParser
 import BMSCore
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import PulseMQTT
 import ServiceLifecycle
@@ -160,13 +161,15 @@ struct ServeCommand: AsyncParsableCommand {
                 username: broker.username, password: settings.mqttPassword ?? broker.password),
             logger: logger)
         let offlineAfter = Duration.seconds(settings.offlineAfterSeconds)
+        let hub = LiveHub()
         let ingest = IngestService(
-            client: client, store: store, metrics: metrics, logger: logger, shareGroup: settings.shareGroup, offlineAfter: offlineAfter)
+            client: client, store: store, metrics: metrics, logger: logger, shareGroup: settings.shareGroup, offlineAfter: offlineAfter,
+            hub: hub)
         let application = PulseBMSRelay.application(
             store: store, commands: ingest, metrics: metrics,
             verifier: JWTVerifier(keys: keys, issuer: settings.issuer, audience: settings.audience),
             limiter: RateLimiter(policy: RateLimitPolicy(limit: settings.rateLimit, windowSeconds: settings.rateWindowSeconds)),
-            offlineAfter: offlineAfter, host: settings.host, port: settings.port, logger: logger)
+            offlineAfter: offlineAfter, host: settings.host, port: settings.port, logger: logger, hub: hub)
         let upkeep = UpkeepService(store: store, retention: settings.retention, interval: .seconds(60), logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [ingest, upkeep, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -180,18 +183,20 @@ extension PulseBMSRelay {
     /// The HTTP application: the one middleware, then the API's routes.
     static func application(
         store: any RelayStore, commands: any CommandSender, metrics: RequestMetrics, verifier: JWTVerifier,
-        limiter: RateLimiter, offlineAfter: Duration, host: String, port: Int, logger: Logger
+        limiter: RateLimiter, offlineAfter: Duration, host: String, port: Int, logger: Logger, hub: LiveHub = LiveHub()
     ) -> some ApplicationProtocol {
         let router = Router(context: RelayContext.self)
-        router.add(
-            middleware: RelayMiddleware(
-                authenticator: RelayAuthenticator(verifier: verifier, store: store), limiter: limiter, metrics: metrics,
-                logger: logger))
+        let authenticator = RelayAuthenticator(verifier: verifier, store: store)
+        router.add(middleware: RelayMiddleware(authenticator: authenticator, limiter: limiter, metrics: metrics, logger: logger))
         RelayAPI(
             store: store, commands: commands, metrics: metrics, startedAt: .now, offlineAfter: offlineAfter, version: version
         ).register(on: router)
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "pulsebms-relay"),
+            router: router,
+            server: .http1WebSocketUpgrade { request, _, logger in
+                await LiveSocket.shouldUpgrade(request, hub: hub, authenticator: authenticator, logger: logger)
+            },
+            configuration: .init(address: .hostname(host, port: port), serverName: "pulsebms-relay"),
             logger: logger)
     }
 }

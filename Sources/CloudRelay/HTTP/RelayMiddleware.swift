@@ -13,8 +13,12 @@ struct RelayAuthenticator: Sendable {
     /// The principal behind the request's credentials. An API key is looked up on NIO's blocking pool; a store
     /// that fails is a 503, not a 401.
     func authenticate(_ request: Request) async throws -> Principal {
-        let credential = try PresentedCredential(
-            authorization: request.headers[.authorization], apiKey: request.headers[HTTPField.Name.apiKey])
+        try await authenticate(authorization: request.headers[.authorization], apiKey: request.headers[HTTPField.Name.apiKey])
+    }
+
+    /// The principal behind an `Authorization` header value or an `X-API-Key` value.
+    func authenticate(authorization: String?, apiKey: String?) async throws -> Principal {
+        let credential = try PresentedCredential(authorization: authorization, apiKey: apiKey)
         switch credential {
         case .bearerToken(let token):
             return try verifier.verify(token: token, now: Timestamp(Date()))

@@ -21,6 +21,8 @@ final class IngestService: Service, CommandSender {
     /// MQTT 5 shared-subscription group, so several relays split the ingest.
     let shareGroup: String?
     let offlineAfter: Duration
+    /// The live streams; every stored sample, alert and fleet summary goes to them.
+    let hub: LiveHub?
 
     private let pending = Mutex<[MQTTMessage]>([])
     /// Most messages written in one transaction.
@@ -38,7 +40,11 @@ final class IngestService: Service, CommandSender {
         var storeFailures = 0
     }
 
-    init(client: MosquittoClient, store: any RelayStore, metrics: RequestMetrics, logger: Logger, shareGroup: String?, offlineAfter: Duration) {
+    init(
+        client: MosquittoClient, store: any RelayStore, metrics: RequestMetrics, logger: Logger, shareGroup: String?,
+        offlineAfter: Duration, hub: LiveHub? = nil
+    ) {
+        self.hub = hub
         self.client = client
         self.store = store
         self.metrics = metrics
@@ -102,6 +108,17 @@ final class IngestService: Service, CommandSender {
                 try? await gracefulShutdown()
                 await client.stop()
             }
+            if let hub {
+                // Fleet-status subscribers get their summaries on their own intervals; slow clients are closed.
+                group.addTask {
+                    await cancelWhenGracefulShutdown {
+                        while !Task.isCancelled {
+                            hub.tick(now: Timestamp(Date()))
+                            try? await Task.sleep(for: .seconds(1))
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -156,6 +173,9 @@ final class IngestService: Service, CommandSender {
             logger.error("Storing telemetry failed", metadata: ["count": "\(messages.count)", "error": "\(error)"])
             return
         }
+        if let hub {
+            for (_, message) in telemetry { hub.publish(telemetry: message, receivedAt: now) }
+        }
         // Alerts follow the newest sample of each device, whatever order the batch arrived in.
         for (site, message) in telemetry.sorted(by: { $0.message.timestamp < $1.message.timestamp }) {
             let events = tracker.withLock {
@@ -172,6 +192,7 @@ final class IngestService: Service, CommandSender {
             case .raised(let alert):
                 let code = alert.data["code"]?.stringValue ?? alert.alertID
                 _ = try await NIOThreadPool.singleton.runIfActive { try store.upsertAlert(alert, code: code) }
+                hub?.publish(alert: alert)
                 try await publish(alert, site: site)
             case .resolved(_, let deviceID, let code, let time):
                 _ = try await NIOThreadPool.singleton.runIfActive { try store.resolveAlert(deviceID: deviceID, code: code, at: time) }
@@ -194,6 +215,7 @@ final class IngestService: Service, CommandSender {
             let identifier = try? TopicIdentifier(site)
         else { return }
         let status = fleet.fleetStatus(now: Timestamp(Date()), offlineAfter: offlineAfter)
+        hub?.publish(fleet: status)
         guard let payload = try? WireCoding.encode(status) else { return }
         try? await client.publish(MQTTTopic.fleet(site: identifier, .summary).path, payload: Array(payload), qos: .atLeastOnce, retain: true)
     }
