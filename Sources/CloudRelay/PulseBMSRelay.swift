@@ -17,7 +17,7 @@ struct PulseBMSRelay: AsyncParsableCommand {
         commandName: "pulsebms-relay",
         abstract: "PulseBMS cloud relay: ingests many sites' MQTT streams and serves the REST API.",
         version: version,
-        subcommands: [ServeCommand.self, BenchIngestCommand.self, BenchQueryCommand.self],
+        subcommands: [ServeCommand.self, BenchIngestCommand.self, BenchQueryCommand.self, BenchWebSocketCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
 

@@ -5,6 +5,7 @@ import Logging
 import PulseMQTT
 import ServiceLifecycle
 import Synchronization
+import WSClient
 
 /// `pulsebms-relay bench-ingest` (hidden): against a running broker, the broker's own QoS 1 ceiling (one
 /// publisher, one subscriber, nothing stored) and then the relay's ingest rate (the same publisher, the relay's
@@ -162,5 +163,117 @@ struct BenchQueryCommand: AsyncParsableCommand {
         timings.sort()
         print(String(format: "relay bench-query: %d days of 1 Hz data (%d rows) stored in %.1f s (%.0f rows/s); 30-day hour query (%d points, all metrics, statistics, JSON) p50 %.2f ms, max %.2f ms",
                      days, total, fill, Double(total) / fill, points, timings[timings.count / 2], timings.last ?? 0))
+    }
+}
+
+/// `pulsebms-relay bench-ws` (hidden): the client side of the live-stream benchmark. Opens CLIENTS WebSocket
+/// connections to a running relay, each subscribed to telemetry at 1 Hz, publishes DEVICES packs' telemetry at
+/// 1 Hz through the broker for SECONDS seconds (each sample stamped with its send time), and reports delivery
+/// latency (send → client) p50/p99 and the relay process's CPU and RSS (from /proc, `--relay-pid`).
+struct BenchWebSocketCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-ws", abstract: "Live-stream latency for many WebSocket clients (benchmark).", shouldDisplay: false)
+
+    @Option(name: .customLong("relay-port")) var relayPort: Int
+    @Option(name: .customLong("relay-pid")) var relayPID: Int32
+    @Option(name: .customLong("mqtt-port")) var mqttPort: Int
+    @Option var token: String
+    @Option var clients = 1000
+    @Option var devices = 100
+    @Option var seconds = 20
+
+    func run() async throws {
+        let logger = Logger(label: "bench-ws")
+        let state = WSBenchState()
+        let subscription = #"{"type": "subscribe", "topic": "telemetry", "filters": {"sample_rate": "1Hz"}}"#
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<clients {
+                group.addTask {
+                    _ = try? await WebSocketClient.connect(
+                        url: "ws://127.0.0.1:\(relayPort)/ws/bench-\(index)?access_token=\(token)", logger: logger
+                    ) { inbound, outbound, _ in
+                        try await outbound.write(.text(subscription))
+                        try await outbound.write(.text("{}"))  // its error reply says the subscription is in place
+                        for try await message in inbound.messages(maxSize: 1 << 20) {
+                            guard case .text(let text) = message else { continue }
+                            let now = Double(Timestamp(Date()).millisecondsSinceEpoch)
+                            guard let json = try? WireCoding.decodeTree(from: Array(text.utf8)) else { continue }
+                            if json["type"]?.stringValue == "error" {
+                                state.subscribed.withLock { $0 += 1 }
+                            } else if let stamp = json["timestamp"]?.stringValue, let sent = try? Timestamp(rfc3339: stamp) {
+                                state.latencies.withLock { $0.append(now - Double(sent.millisecondsSinceEpoch)) }
+                            }
+                            if state.stop.withLock({ $0 }) { break }
+                        }
+                        try? await outbound.close(.normalClosure, reason: nil)
+                    }
+                }
+            }
+            group.addTask {
+                while state.subscribed.withLock({ $0 }) < clients { try await Task.sleep(for: .milliseconds(50)) }
+                let publisher = try MosquittoClient(
+                    options: MQTTClientOptions(host: "127.0.0.1", port: mqttPort, clientID: "bench-ws-site"), logger: logger)
+                publisher.start()
+                try await publisher.waitUntilConnected()
+                let cpuBefore = Self.cpuSeconds(pid: relayPID)
+                let started = ContinuousClock.now
+                for second in 0..<seconds {
+                    for device in 0..<devices {
+                        let message = TelemetryMessage(
+                            timestamp: Timestamp(Date()), sequenceNumber: UInt64(second + 1),
+                            deviceInfo: DeviceInfo(deviceID: "pack_\(device)", siteID: "bench"),
+                            measurements: Measurements(pack: PackMeasurements(
+                                voltage: 400, current: 20, power: 8000, temperature: 25, soc: 60, soh: 95)),
+                            status: RuntimeStatus(operationalState: .discharging, communicationQuality: 1, uptimeSeconds: 1),
+                            alarms: .none)
+                        try await publisher.publish(
+                            "pulsebms/bench/pack_\(device)/telemetry", payload: Array(try WireCoding.encode(message)), qos: .atLeastOnce)
+                    }
+                    try await Task.sleep(until: started.advanced(by: .seconds(second + 1)), clock: .continuous)
+                }
+                try await Task.sleep(for: .seconds(2))
+                let elapsed = BenchIngestCommand.seconds(ContinuousClock.now - started)
+                let cpu = (Self.cpuSeconds(pid: relayPID) - cpuBefore) / elapsed * 100
+                state.stop.withLock { $0 = true }
+                await publisher.stop()
+                var sorted = state.latencies.withLock { $0 }
+                sorted.sort()
+                let expected = clients * devices * seconds
+                func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+                print(String(format: "relay bench-ws: %d clients × %d devices at 1 Hz for %d s: %d of %d deliveries, latency p50 %.1f ms, p99 %.1f ms; relay CPU %.0f %% of one core, RSS %.0f MiB",
+                             clients, devices, seconds, sorted.count, expected, percentile(0.5), percentile(0.99), cpu, Self.rssMiB(pid: relayPID)))
+                throw CancellationError()  // ends the clients
+            }
+            do {
+                try await group.next()
+            } catch is CancellationError {}
+            group.cancelAll()
+        }
+    }
+
+    /// What the clients and the publisher share.
+    final class WSBenchState: Sendable {
+        let latencies = Mutex<[Double]>([])
+        let subscribed = Mutex(0)
+        let stop = Mutex(false)
+    }
+
+    /// User + system CPU seconds of a process, from /proc/PID/stat.
+    static func cpuSeconds(pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Resident set size of a process, MiB, from /proc/PID/status.
+    static func rssMiB(pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        let kib = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kib / 1024
     }
 }
