@@ -33,6 +33,18 @@ struct RelayAPI: Sendable {
     ]
 
     func register(on router: Router<RelayContext>) {
+        // "/dashboard" and "/dashboard/" are one route (the page's assets are addressed absolutely).
+        for (path, asset) in DashboardAssets.files {
+            router.get(RouterPath(path)) { _, _ in
+                Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: asset.contentType, .cacheControl: "no-cache",
+                        .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:",
+                    ],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: asset.body)))
+            }
+        }
         let api = router.group("api/v1")
         api.get("health") { _, _ in try await health() }
         api.get("openapi.json") { _, _ in

@@ -52,6 +52,12 @@ struct RelayMiddleware: RouterMiddleware {
     /// Paths served without credentials.
     static let openPaths: Set<String> = ["/api/v1/health"]
 
+    /// Whether a path is served without credentials: the health check, and the dashboard's static files (a
+    /// browser cannot send a bearer token when it loads a page; the page's own API calls carry one).
+    static func isOpen(_ path: String) -> Bool {
+        openPaths.contains(path) || path == "/dashboard" || path.hasPrefix("/dashboard/")
+    }
+
     func handle(
         _ request: Request, context: RelayContext, next: (Request, RelayContext) async throws -> Response
     ) async throws -> Response {
@@ -60,7 +66,7 @@ struct RelayMiddleware: RouterMiddleware {
         var rateHeaders: [(name: String, value: String)] = []
         var response: Response
         do {
-            if !Self.openPaths.contains(request.uri.path) {
+            if !Self.isOpen(request.uri.path) {
                 let principal = try await authenticator.authenticate(request)
                 context.principal = principal
                 let decision = limiter.check(principal, now: Timestamp(Date()))

@@ -309,6 +309,24 @@ struct RelayAPITests {
         }
     }
 
+    /// The dashboard's files are served without credentials; its data calls still need them.
+    @Test func dashboardIsServed() async throws {
+        let api = try APIFixture()
+        defer { api.remove() }
+        try await api.application().test(.router) { client in
+            let page = try await client.execute(uri: "/dashboard/", method: .get)
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(String(buffer: page.body).contains("dashboard.js"))
+            let script = try await client.execute(uri: "/dashboard/dashboard.js", method: .get)
+            #expect(script.status == .ok)
+            #expect(script.headers[.contentType]?.hasPrefix("text/javascript") == true)
+            #expect(try await client.execute(uri: "/dashboard", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/dashboard/secret.txt", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/devices", method: .get).status == .unauthorized)
+        }
+    }
+
     /// The OpenAPI document describes exactly the operations the router serves.
     @Test func openAPIDocumentMatchesTheRoutes() async throws {
         let documented = Set(OpenAPIDocument.operations.map { "\($0.method.uppercased()) \($0.path)" })
