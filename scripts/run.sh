@@ -83,6 +83,7 @@ PulseBMS demo site is running (files in $work):
                    curl -s -H "Authorization: Bearer $dev_token" http://127.0.0.1:$http_port/api/v1/devices
                    curl -s -H "Authorization: Bearer $dev_token" "http://127.0.0.1:$http_port/api/v1/telemetry/pack_nmc?resolution=minute"
                    curl -s http://127.0.0.1:$http_port/api/v1/health
+  dashboard        http://127.0.0.1:$http_port/dashboard/?access_token=$dev_token
 Ctrl-C stops everything.
 TXT
 if [ -n "${PULSEBMS_DEMO_SECONDS:-}" ]; then sleep "$PULSEBMS_DEMO_SECONDS"; else wait; fi
