@@ -87,10 +87,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: [
-                "Storage/SQLite/README.md", "OpenAPI/openapi.json",
-                // The dashboard's sources, compiled in by scripts/gen-dashboard-swift.py as DashboardAssets.swift.
-                "Dashboard/index.html", "Dashboard/dashboard.css", "Dashboard/dashboard.js",
+            exclude: ["Storage/SQLite/README.md"],
+            resources: [
+                .copy("OpenAPI/openapi.json"), .copy("Dashboard/index.html"), .copy("Dashboard/dashboard.css"),
+                .copy("Dashboard/dashboard.js"),
             ],
             swiftSettings: strict),
 

@@ -39,6 +39,13 @@ struct APIError: Error, Sendable {
         APIError(status: .notFound, code: code, message: message, details: details)
     }
 
+    /// The relay's installed files (OpenAPI document, dashboard) are not where it looks for them.
+    static func assetsMissing(_ file: String) -> APIError {
+        APIError(
+            status: .serviceUnavailable, code: "ASSETS_MISSING",
+            message: "\(file) is not installed: copy \(RelayAssets.bundleName) next to the binary or set PULSEBMS_RELAY_ASSETS")
+    }
+
     static let internalError = APIError(status: .internalServerError, code: .internalError, message: "Internal error")
 
     /// Where the error is documented.

@@ -35,22 +35,25 @@ struct RelayAPI: Sendable {
     func register(on router: Router<RelayContext>) {
         // "/dashboard" and "/dashboard/" are one route (the page's assets are addressed absolutely).
         for (path, asset) in DashboardAssets.files {
+            let body = RelayAssets.text(asset.file)  // read once, at start-up
             router.get(RouterPath(path)) { _, _ in
-                Response(
+                guard let body else { throw APIError.assetsMissing(asset.file) }
+                return Response(
                     status: .ok,
                     headers: [
                         .contentType: asset.contentType, .cacheControl: "no-cache",
                         .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:",
                     ],
-                    body: ResponseBody(byteBuffer: ByteBuffer(string: asset.body)))
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
             }
         }
         let api = router.group("api/v1")
         api.get("health") { _, _ in try await health() }
         api.get("openapi.json") { _, _ in
-            Response(
+            guard let document = OpenAPIDocument.json else { throw APIError.assetsMissing("openapi.json") }
+            return Response(
                 status: .ok, headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: document)))
         }
         api.get("devices") { request, context in try await listDevices(request, context) }
         api.post("devices") { request, context in try await createDevice(request, context) }

@@ -90,7 +90,7 @@ if not content_type.startswith("application/json"):
 with open(path, "rb") as file:
     source = file.read()
 if served != source:
-    sys.exit(f"run_schemathesis: the served document differs from {path}; regenerate with scripts/gen-openapi-swift.py")
+    sys.exit(f"run_schemathesis: the served document differs from {path}; is the installed PulseBMS_CloudRelay.resources out of date?")
 document = json.loads(served)
 validate(document)
 operations = sum(1 for item in document["paths"].values() for key in item if key != "parameters")
