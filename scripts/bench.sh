@@ -43,9 +43,13 @@ token=$(python3 -c 'import secrets,string; a=string.digits+string.ascii_letters;
 relay=$!
 trap 'kill $sim $broker $relay 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$http_port/api/v1/health" >/dev/null && break; sleep 0.05; done
-# Live streams: 1,000 WebSocket clients watching 100 devices at 1 Hz (published through the broker).
-"$bin/pulsebms-relay" bench-ws --relay-port "$http_port" --relay-pid "$relay" --mqtt-port "$mqtt_port" --token "$token" \
-  --clients "${WS_CLIENTS:-1000}" --devices "${WS_DEVICES:-100}" --seconds "${WS_SECONDS:-20}"
+# Live streams: 1,000 WebSocket clients watching 100 devices at 1 Hz (published through the broker), the
+# packs' phases spread over each second as on a real site, then all in step (the worst case: 100,000 messages
+# to push at the start of every second).
+for phases in "" --burst; do
+  "$bin/pulsebms-relay" bench-ws --relay-port "$http_port" --relay-pid "$relay" --mqtt-port "$mqtt_port" --token "$token" \
+    --clients "${WS_CLIENTS:-1000}" --devices "${WS_DEVICES:-100}" --seconds "${WS_SECONDS:-20}" $phases
+done
 for path in /api/v1/devices/pack_7 "/api/v1/telemetry/pack_7?resolution=minute&start_time=2025-12-01T00:00:00Z&end_time=2025-12-02T00:00:00Z"; do
   echo "relay GET $path under load:"
   wrk -t2 -c32 -d10s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$http_port$path" \

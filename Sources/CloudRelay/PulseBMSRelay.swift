@@ -193,8 +193,9 @@ extension PulseBMSRelay {
         ).register(on: router)
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade { request, _, logger in
-                await LiveSocket.shouldUpgrade(request, hub: hub, authenticator: authenticator, logger: logger)
+            server: .http1WebSocketUpgrade { request, channel, logger in
+                await LiveSocket.shouldUpgrade(
+                    request, channel: channel, hub: hub, authenticator: authenticator, logger: logger)
             },
             configuration: .init(address: .hostname(host, port: port), serverName: "pulsebms-relay"),
             logger: logger)

@@ -174,7 +174,7 @@ final class IngestService: Service, CommandSender {
             return
         }
         if let hub {
-            for (_, message) in telemetry { hub.publish(telemetry: message, receivedAt: now) }
+            hub.publish(telemetry: messages, receivedAt: now)
         }
         // Alerts follow the newest sample of each device, whatever order the batch arrived in.
         for (site, message) in telemetry.sorted(by: { $0.message.timestamp < $1.message.timestamp }) {

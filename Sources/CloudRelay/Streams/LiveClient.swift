@@ -1,4 +1,5 @@
 import BMSCore
+import NIOCore
 import Synchronization
 
 /// One WebSocket connection's side of the live streams: who it is, and its outbound queue.
@@ -9,8 +10,9 @@ import Synchronization
 final class LiveClient: Sendable {
     /// What the sending task does next.
     enum Outbound: Sendable, Equatable {
-        /// Write this message (encode it with `WireCoding`).
-        case message(WebSocketServerMessage)
+        /// Write this message: `encoded` when the hub already encoded it for every client, else encode it with
+        /// `WireCoding`.
+        case message(WebSocketServerMessage, encoded: ByteBuffer? = nil)
         /// Close the socket with this reason; nothing more follows.
         case close(reason: String)
     }
@@ -55,7 +57,7 @@ final class LiveClient: Sendable {
                         return .some(state.closeDelivered ? nil : .close(reason: reason))
                     }
                     if state.finished || Task.isCancelled || state.waiter != nil { return .some(nil) }
-                    if let message = state.queue.dequeue() { return .some(.message(message)) }
+                    if let item = state.queue.dequeueItem() { return .some(.message(item.message, encoded: item.encoded)) }
                     state.waiter = continuation
                     return .none
                 }
@@ -67,6 +69,19 @@ final class LiveClient: Sendable {
                 return state.waiter
             }
             waiter?.resume(returning: nil)
+        }
+    }
+
+    /// Up to `limit` messages already queued, without waiting: what the sending task writes after `next()`
+    /// before it flushes and waits again. Empty once the client is closed or disconnected.
+    func ready(limit: Int) -> [Outbound] {
+        state.withLock { state in
+            guard !state.finished, state.closeReason == nil else { return [] }
+            var batch: [Outbound] = []
+            while batch.count < limit, let item = state.queue.dequeueItem() {
+                batch.append(.message(item.message, encoded: item.encoded))
+            }
+            return batch
         }
     }
 
@@ -86,12 +101,22 @@ final class LiveClient: Sendable {
     /// Queues `message` (or hands it straight to a waiting sending task) at relay time `time`, then closes the
     /// client if it has been behind for longer than the limit.
     func enqueue(_ message: WebSocketServerMessage, at time: Timestamp) {
+        enqueue(OutboundQueue.Item(message), at: time)
+    }
+
+    /// Queues `item` (a message with its shared encoding) like `enqueue(_:at:)`.
+    func enqueue(_ item: OutboundQueue.Item, at time: Timestamp) {
+        enqueue(contentsOf: [item], at: time)
+    }
+
+    /// Queues `items` in order like `enqueue(_:at:)`, waking the sending task once.
+    func enqueue(contentsOf items: [OutboundQueue.Item], at time: Timestamp) {
         let resume: (CheckedContinuation<Outbound?, Never>, Outbound)? = state.withLock { state in
             guard !state.finished, state.closeReason == nil else { return nil }
-            state.queue.enqueue(message, at: time)
-            if let waiter = state.waiter, let next = state.queue.dequeue() {
+            for item in items { state.queue.enqueue(item, at: time) }
+            if let waiter = state.waiter, let next = state.queue.dequeueItem() {
                 state.waiter = nil
-                return (waiter, .message(next))
+                return (waiter, .message(next.message, encoded: next.encoded))
             }
             return closeIfSlow(&state, at: time)
         }

@@ -1,5 +1,6 @@
 import BMSCore
 import Foundation
+import NIOCore
 import Synchronization
 
 /// The live streams of `/ws/{client_id}`, independent of the transport: who is connected, what each client
@@ -144,22 +145,49 @@ final class LiveHub: Sendable {
     /// Streams an ingested sample to the telemetry subscriptions it passes. Replayed (`is_historical`) samples
     /// are not live and are not streamed.
     func publish(telemetry message: TelemetryMessage, receivedAt: Timestamp) {
-        guard message.isHistorical != true else { return }
-        let sample = LiveTelemetry(message, receivedAt: receivedAt)
-        let site = message.deviceInfo.siteID
+        publish(telemetry: [message], receivedAt: receivedAt)
+    }
+
+    /// Streams a batch of ingested samples, in order, to the telemetry subscriptions each passes: every client
+    /// gets its share of the batch in one go (one wake-up of its sending task, not one per sample), and each
+    /// sample is encoded once per distinct metrics filter, not once per client — with a thousand clients
+    /// watching, per-client encoding and wake-ups would otherwise be most of the relay's work.
+    func publish(telemetry messages: [TelemetryMessage], receivedAt: Timestamp) {
+        let live = messages.filter { $0.isHistorical != true }
+        guard !live.isEmpty else { return }
+        let samples = live.map { LiveTelemetry($0, receivedAt: receivedAt) }
+        var encodings: [Set<TelemetryMetric>?: [OutboundQueue.Item?]] = [:]
         let time = now()
         state.withLock { state in
             var index = state.connections.values.startIndex
             while index != state.connections.values.endIndex {
                 defer { state.connections.values.formIndex(after: &index) }
+                guard state.connections.values[index].subscriptions.telemetry != nil else { continue }
                 let client = state.connections.values[index].client
-                guard client.principal.canAccess(site: site),
-                    state.connections.values[index].subscriptions.telemetry?.admit(message) == true
-                else { continue }
                 let metrics = state.connections.values[index].subscriptions.telemetry?.metrics
-                client.enqueue(.telemetry(sample.keeping(metrics)), at: time)
+                var items: [OutboundQueue.Item] = []
+                for (position, message) in live.enumerated() {
+                    guard client.principal.canAccess(site: message.deviceInfo.siteID),
+                        state.connections.values[index].subscriptions.telemetry?.admit(message) == true
+                    else { continue }
+                    if let known = encodings[metrics]?[position] {
+                        items.append(known)
+                    } else {
+                        let item = Self.encodedItem(.telemetry(samples[position].keeping(metrics)))
+                        encodings[metrics, default: Array(repeating: nil, count: live.count)][position] = item
+                        items.append(item)
+                    }
+                }
+                if !items.isEmpty { client.enqueue(contentsOf: items, at: time) }
             }
         }
+    }
+
+    /// `message` with its JSON text, to be written as is to every client it goes to; without it (a value JSON
+    /// cannot carry) when encoding fails, and the writer skips it.
+    static func encodedItem(_ message: WebSocketServerMessage) -> OutboundQueue.Item {
+        guard let data = try? WireCoding.encode(message) else { return OutboundQueue.Item(message) }
+        return OutboundQueue.Item(message, encoded: ByteBuffer(bytes: data))
     }
 
     /// Streams an alert to the alert subscriptions it passes.

@@ -1,4 +1,5 @@
 import BMSCore
+import NIOCore
 
 /// One client's messages waiting to be sent, with the backpressure policy of the live streams; a value with no
 /// clock and no locking, driven by `LiveClient`.
@@ -17,9 +18,9 @@ import BMSCore
 struct OutboundQueue: Sendable {
     let capacity: Int
     let recoveryLevel: Int
-    private var telemetry = FIFO<Queued<LiveTelemetry>>()
+    private var telemetry = FIFO<Queued<Item>>()
     /// Alerts and errors.
-    private var reliable = FIFO<Queued<WebSocketServerMessage>>()
+    private var reliable = FIFO<Queued<Item>>()
     /// At most one per site, in queue order.
     private var fleet: [Queued<FleetStatus>] = []
     private var nextSequence: UInt64 = 0
@@ -40,13 +41,30 @@ struct OutboundQueue: Sendable {
         recoveryLevel = self.capacity / 2
     }
 
+    /// A message to send, with its JSON text when the hub encoded it once for every client it goes to.
+    struct Item: Sendable, Equatable {
+        var message: WebSocketServerMessage
+        /// `message` encoded by `WireCoding`, shared between clients; `nil` when the writer must encode it.
+        var encoded: ByteBuffer?
+
+        init(_ message: WebSocketServerMessage, encoded: ByteBuffer? = nil) {
+            self.message = message
+            self.encoded = encoded
+        }
+    }
+
     /// Messages held now.
     var count: Int { telemetry.count + reliable.count + fleet.count }
 
     /// Queues `message`, applying the policy; `time` (relay clock) marks when the client fell behind.
     mutating func enqueue(_ message: WebSocketServerMessage, at time: Timestamp) {
-        switch message {
-        case .telemetry(let sample):
+        enqueue(Item(message), at: time)
+    }
+
+    /// Queues `item`, applying the policy; `time` (relay clock) marks when the client fell behind.
+    mutating func enqueue(_ item: Item, at time: Timestamp) {
+        switch item.message {
+        case .telemetry:
             if count >= capacity {
                 guard telemetry.popFirst() != nil else {
                     recordDrop(at: time)  // only alerts and fleet queued: the new sample is the oldest droppable
@@ -54,7 +72,7 @@ struct OutboundQueue: Sendable {
                 }
                 recordDrop(at: time)
             }
-            telemetry.append(Queued(sequence: takeSequence(), value: sample))
+            telemetry.append(Queued(sequence: takeSequence(), value: item))
         case .fleetStatus(let status):
             if let index = fleet.firstIndex(where: { $0.value.siteID == status.siteID }) {
                 fleet[index].value = status
@@ -64,35 +82,40 @@ struct OutboundQueue: Sendable {
             fleet.append(Queued(sequence: takeSequence(), value: status))
         case .alert, .error:
             makeRoom(at: time)
-            reliable.append(Queued(sequence: takeSequence(), value: message))
+            reliable.append(Queued(sequence: takeSequence(), value: item))
         }
         if count >= capacity, behindSince == nil { behindSince = time }
     }
 
     /// The oldest queued message, with the pending drop count on it if it is telemetry.
     mutating func dequeue() -> WebSocketServerMessage? {
+        dequeueItem()?.message
+    }
+
+    /// The oldest queued message with its shared encoding, the pending drop count on it if it is telemetry.
+    mutating func dequeueItem() -> Item? {
         let telemetrySequence = telemetry.first?.sequence ?? .max
         let reliableSequence = reliable.first?.sequence ?? .max
         let fleetSequence = fleet.first?.sequence ?? .max
-        let message: WebSocketServerMessage?
+        let item: Item?
         if telemetrySequence < reliableSequence, telemetrySequence < fleetSequence, let sample = telemetry.popFirst() {
-            message = .telemetry(stampDrops(on: sample.value))
+            item = stampDrops(on: sample.value)
         } else if reliableSequence < fleetSequence {
-            message = reliable.popFirst()?.value
+            item = reliable.popFirst()?.value
         } else {
-            message = fleet.isEmpty ? nil : .fleetStatus(fleet.removeFirst().value)
+            item = fleet.isEmpty ? nil : Item(.fleetStatus(fleet.removeFirst().value))
         }
         if count <= recoveryLevel { behindSince = nil }
-        return message
+        return item
     }
 
-    /// Puts the pending drop count on a telemetry message about to be delivered.
-    private mutating func stampDrops(on sample: LiveTelemetry) -> LiveTelemetry {
-        guard droppedSinceDelivery > 0 else { return sample }
-        var stamped = sample
-        stamped.metadata.droppedMessages = droppedSinceDelivery
+    /// Puts the pending drop count on a telemetry message about to be delivered; the stamped message is this
+    /// client's own, so its shared encoding no longer fits.
+    private mutating func stampDrops(on item: Item) -> Item {
+        guard droppedSinceDelivery > 0, case .telemetry(var sample) = item.message else { return item }
+        sample.metadata.droppedMessages = droppedSinceDelivery
         droppedSinceDelivery = 0
-        return stamped
+        return Item(.telemetry(sample))
     }
 
     /// Forgets queued messages of `topic` (an unsubscribe).
@@ -101,7 +124,7 @@ struct OutboundQueue: Sendable {
         case .telemetry: telemetry.removeAll()
         case .fleetStatus: fleet.removeAll()
         case .alerts:
-            reliable.removeAll { $0.value.isAlert }
+            reliable.removeAll { $0.value.message.isAlert }
         }
         if count <= recoveryLevel { behindSince = nil }
     }

@@ -1,5 +1,7 @@
 import BMSCore
+import NIOCore
 import Synchronization
+import Testing
 
 @testable import CloudRelay
 
@@ -83,10 +85,15 @@ enum LiveSamples {
     static func drain(_ client: LiveClient) async -> Delivered {
         var delivered = Delivered()
         while client.queuedCount > 0, let outbound = await client.next() {
+            if case .message(let message, let encoded?) = outbound {
+                // A shared encoding must be exactly this client's message.
+                let decoded = try? WireCoding.decode(WebSocketServerMessage.self, from: Array(buffer: encoded))
+                #expect(decoded == message)
+            }
             switch outbound {
-            case .message(.telemetry(let sample)): delivered.telemetry.append(sample)
-            case .message(.fleetStatus(let status)): delivered.fleet.append(status)
-            case .message(.alert(let alert)): delivered.alerts.append(alert)
+            case .message(.telemetry(let sample), _): delivered.telemetry.append(sample)
+            case .message(.fleetStatus(let status), _): delivered.fleet.append(status)
+            case .message(.alert(let alert), _): delivered.alerts.append(alert)
             default: delivered.other.append(outbound)
             }
         }

@@ -1,5 +1,6 @@
 import BMSCore
 import Foundation
+import NIOCore
 import Testing
 
 @testable import CloudRelay
@@ -49,6 +50,45 @@ struct LiveHubSubscriptionTests {
         }
         let delivered = await LiveSamples.drain(client).telemetry
         #expect(delivered.map { "\($0.siteID)/\($0.deviceID)" } == ["site_001/p1", "site_001/p2"])
+    }
+
+    /// A batch from the ingest reaches each client filtered and in order, each sample encoded once per metrics
+    /// filter: clients with the same filter share one encoding, others get their own (the drain checks that
+    /// every shared encoding decodes to exactly the client's message).
+    @Test func aBatchIsFilteredPerClientInOrderAndEncodedOncePerFilter() async throws {
+        let (hub, _) = LiveSamples.hub()
+        let filters = [
+            ("all-1", #"{}"#), ("all-2", #"{}"#), ("soc-1", #"{"metrics":["soc"]}"#),
+            ("soc-2", #"{"metrics":["soc"]}"#), ("p2", #"{"device_ids":["p2"]}"#), ("site-2", #"{"site_id":"site_002"}"#),
+        ]
+        var clients: [String: LiveClient] = [:]
+        for (id, filter) in filters {
+            let client = hub.connect(clientID: id, principal: LiveSamples.everySite)
+            #expect(hub.handle(text: #"{"type":"subscribe","topic":"telemetry","filters":\#(filter)}"#, from: client).isEmpty)
+            clients[id] = client
+        }
+        let idle = hub.connect(clientID: "idle", principal: LiveSamples.everySite)  // subscribed to nothing
+        let batch = [("p1", "site_001"), ("p2", "site_001"), ("p9", "site_002"), ("p2", "site_001")].enumerated().map {
+            LiveSamples.sample($0.element.0, site: $0.element.1, milliseconds: Int64($0.offset) * 1000)
+        }
+        hub.publish(telemetry: batch, receivedAt: StorageSamples.start)
+
+        func encodings(_ id: String) -> [ByteBuffer?] {
+            clients[id].map { $0.ready(limit: 100) }?.map { outbound -> ByteBuffer? in
+                guard case .message(_, let encoded) = outbound else { return nil }
+                return encoded
+            } ?? []
+        }
+        let all1 = encodings("all-1"), all2 = encodings("all-2"), soc1 = encodings("soc-1"), soc2 = encodings("soc-2")
+        #expect(all1.count == 4 && soc1.count == 4)
+        #expect(all1.allSatisfy { $0 != nil })
+        #expect(all1 == all2)
+        #expect(soc1 == soc2)
+        #expect(zip(all1, soc1).allSatisfy { $0 != $1 })
+        let p2 = await LiveSamples.drain(try #require(clients["p2"])).telemetry
+        #expect(p2.map(\.timestamp) == [batch[1].timestamp, batch[3].timestamp])
+        #expect(await LiveSamples.drain(try #require(clients["site-2"])).telemetry.map(\.deviceID) == ["p9"])
+        #expect(idle.queuedCount == 0)
     }
 
     @Test func metricsFilterKeepsThoseMetricsTheirCellArraysAndTheAlarmFlags() async throws {
