@@ -3,7 +3,11 @@
 # and the Python peers its interop tests use. Idempotent and quiet when everything is already there.
 set -euo pipefail
 
-APT_PACKAGES=(libmosquitto-dev libmodbus-dev libsocketcan-dev libsqlite3-dev mosquitto mosquitto-clients pkg-config systemd wrk curl)
+# chromium: the headless browser of the dashboard test (Tests/IntegrationTests/DashboardBrowserTests.swift); its
+# Depends are enough for --headless=new --disable-gpu. fonts-liberation is one of its Recommends, which
+# --no-install-recommends leaves out: named here so the dashboard's Arial/Helvetica text renders alike everywhere.
+APT_PACKAGES=(libmosquitto-dev libmodbus-dev libsocketcan-dev libsqlite3-dev mosquitto mosquitto-clients pkg-config systemd wrk curl
+  chromium fonts-liberation)
 PIP_PACKAGES=(pymodbus==3.6.9 cantools==45.1.0 blast-lite==1.1.1 schemathesis==4.32.5 openapi-spec-validator==0.9.0)
 
 missing=()

@@ -20,13 +20,16 @@ if [ $# -gt 0 ]; then
   swift test --skip-build "$@"
   exit
 fi
-# Two tests run on their own, after the rest: the one that counts a pack's polls per second against its
-# schedule (it needs the two cores to itself), and the relay's end-to-end test, whose schemathesis run keeps both
-# cores busy for a minute or two.
-alone="deadUnitOnASharedBusLeavesItsNeighboursRate|RelayEndToEndTests"
+# Three tests run on their own, after the rest: the one that counts a pack's polls per second against its
+# schedule (it needs the two cores to itself), the relay's end-to-end test, whose schemathesis run keeps both
+# cores busy for a minute or two, and the dashboard in headless Chromium, whose renderer would take cores from
+# the timing-sensitive tests beside it.
+alone="deadUnitOnASharedBusLeavesItsNeighboursRate|RelayEndToEndTests|DashboardBrowserTests"
 echo "== swift test (all but the tests that run alone)"
 swift test --skip-build --skip "$alone"
 echo "== swift test (poll rate on a shared bus, alone)"
 swift test --skip-build --filter deadUnitOnASharedBusLeavesItsNeighboursRate
 echo "== swift test (the relay end to end, with schemathesis, alone)"
 swift test --skip-build --filter RelayEndToEndTests
+echo "== swift test (the dashboard in headless Chromium, alone)"
+swift test --skip-build --filter DashboardBrowserTests

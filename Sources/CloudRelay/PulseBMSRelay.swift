@@ -188,14 +188,17 @@ extension PulseBMSRelay {
         let router = Router(context: RelayContext.self)
         let authenticator = RelayAuthenticator(verifier: verifier, store: store)
         router.add(middleware: RelayMiddleware(authenticator: authenticator, limiter: limiter, metrics: metrics, logger: logger))
-        RelayAPI(
-            store: store, commands: commands, metrics: metrics, startedAt: .now, offlineAfter: offlineAfter, version: version
-        ).register(on: router)
+        let api = RelayAPI(
+            store: store, commands: commands, metrics: metrics, startedAt: .now, offlineAfter: offlineAfter, version: version,
+            hub: hub)
+        api.register(on: router)
         return Application(
             router: router,
             server: .http1WebSocketUpgrade { request, channel, logger in
                 await LiveSocket.shouldUpgrade(
-                    request, channel: channel, hub: hub, authenticator: authenticator, logger: logger)
+                    request, channel: channel, hub: hub, authenticator: authenticator,
+                    alertActions: { action, principal in try await api.performAlertAction(action, by: principal).current },
+                    logger: logger)
             },
             configuration: .init(address: .hostname(host, port: port), serverName: "pulsebms-relay"),
             logger: logger)

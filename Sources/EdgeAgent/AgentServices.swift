@@ -84,11 +84,12 @@ struct AgentServices {
                 uniqueKeysWithValues: zip(configuration.devices, zip(pollers, sources)).map { device, pair in
                     (device.deviceID, CommandProcessor.Pack(poller: pair.0, source: pair.1))
                 })
+            // One store for both: commands set the runtime parameters, allocations honour the power limit.
+            let commandStore = try CommandStore(path: "\(stateDirectory ?? ".")/commands.sqlite")
             let commands = CommandProcessor(
-                siteID: configuration.siteID, packs: packs,
-                store: try CommandStore(path: "\(stateDirectory ?? ".")/commands.sqlite"), client: client, birth: birth,
-                logger: logger)
-            let allocations = AllocationProcessor(configuration: configuration, packs: packs, client: client, logger: logger)
+                siteID: configuration.siteID, packs: packs, store: commandStore, client: client, birth: birth, logger: logger)
+            let allocations = AllocationProcessor(
+                configuration: configuration, packs: packs, store: commandStore, client: client, logger: logger)
             forwarding = ForwardingService(
                 forwarder: forwarder, client: client, streams: streams, birth: birth, commands: commands,
                 allocations: allocations, siteID: configuration.siteID, logger: logger, pollers: pollers,

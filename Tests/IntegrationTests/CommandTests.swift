@@ -125,6 +125,116 @@ struct CommandTests {
             await simulator.stop()
         }
     }
+
+    /// SAF-OPL-01 end to end: the relay's "Reduce Power" sends `power_limit_percent`; the next allocation share
+    /// is held to that share of the pack's rated discharge power, also after the agent restarts, until 100
+    /// lifts it. (A `start_discharge` sets no power — its `target_power` is not applied — so allocations are
+    /// the setpoints the limit binds.)
+    @Test func powerLimitBindsAllocations() async throws {
+        try await MosquittoBroker.withRunning { broker in
+            let simulator = try await SimulatorProcess.start(
+                packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: Self.root)
+            let directory = try TemporaryDirectory("agent")
+            defer { directory.remove() }
+            let config = directory.file("agent.yaml")
+            // Rated 10 kW of discharge; the local 1 C limit (280 A, about 14.7 kW) is above it.
+            try """
+                site_id: site_plim
+                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-plim }
+                buses:
+                  - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
+                devices:
+                  - { device_id: pack_a, name: A, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
+                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, max_charge_power: 7000,
+                                        max_discharge_power: 10000, series_cells: 16, parallel_cells: 1 } }
+                """.write(to: config, atomically: true, encoding: .utf8)
+            var agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
+
+            let responses = Responses()
+            let coordinator = CoordinatorStatuses()
+            let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
+            cloud.start()
+            try await cloud.waitUntilConnected()
+            try await cloud.subscribe(TopicFilter.devices(.responses).rawValue)
+            try await cloud.subscribe(TopicFilter.devices(.telemetry).rawValue)
+            try await cloud.subscribe(TopicFilter.coordinator(.status).rawValue)
+            let collecting = Task {
+                for await message in cloud.messages {
+                    responses.add(message)
+                    coordinator.add(message)
+                }
+            }
+            try await coordinator.waitFor(seconds: 20) { $0.sawTelemetry }
+
+            func command(_ id: String, _ type: String, parameters: String) async throws {
+                let payload = """
+                    {"schema_version":"1.0","command_id":"\(id)","timestamp":"\(Timestamp(Date()).rfc3339)","source":"test",
+                     "command":{"type":"\(type)","priority":"normal","timeout_seconds":10,"parameters":\(parameters)},
+                     "safety_checks":{"required":true,"constraints":{}}}
+                    """
+                try await cloud.publish("pulsebms/site_plim/pack_a/commands", payload: Array(payload.utf8), qos: .atLeastOnce)
+            }
+            /// Allocates `watts` to pack_a and returns what the agent applied.
+            func allocate(_ id: String, watts: Double, minutes: String = "1", wait: Bool = true) async throws -> AppliedSetpoint? {
+                let allocation = """
+                    {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"\(id)","site_id":"site_plim",
+                     "demand":{"total_power_target":\(watts),"duration_minutes":\(minutes),"flexibility":0.1,"priority":"high"},
+                     "allocation":{"optimization_method":"water_filling_qp","total_allocated":\(watts),"efficiency_score":0.9,
+                       "devices":[{"device_id":"pack_a","allocated_power":\(watts),"confidence":0.9,"constraints_active":[]}]},
+                     "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
+                    """
+                try await cloud.publish("pulsebms/site_plim/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
+                guard wait else { return nil }
+                try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == id }
+                return try #require(coordinator.latest?.allocation?.devices.first)
+            }
+
+            // Out of range: refused, naming the parameter and its range.
+            try await command("cmd_plim_bad", "update_parameters", parameters: #"{"power_limit_percent":150}"#)
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_plim_bad") == .failed }
+            #expect(responses.last("cmd_plim_bad")?.message.contains("power_limit_percent must be a number from 0 to 100") == true)
+
+            // "Reduce Power" by 50 %: 8 kW asked, 5 kW (50 % of the rated 10 kW) applied and named.
+            try await command("cmd_plim_50", "update_parameters", parameters: #"{"power_limit_percent":50}"#)
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_plim_50") == .completed }
+            #expect(responses.last("cmd_plim_50")?.message == "power_limit_percent = 50")
+            let limited = try #require(try await allocate("alloc_plim_1", watts: 8000))
+            #expect(limited.appliedPower == 5000)
+            #expect(limited.constraintsActive == ["power_limit"])
+            let current = try #require(try simulator.status(unit: 1)["current"] as? Double)
+            #expect(current > 85 && current < 105, "the pack discharges at about 5 kW: \(current) A")
+
+            // The limit survives a restart of the agent on the same state directory.
+            await agent.terminate()
+            let beforeRestart = coordinator.telemetryCount
+            agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
+            try await coordinator.waitFor(seconds: 20) { $0.telemetryCount >= beforeRestart + 5 }
+            try await command("cmd_plim_ready", "request_status", parameters: "{}")
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_plim_ready") == .completed }
+            let afterRestart = try #require(try await allocate("alloc_plim_2", watts: 8000))
+            #expect(afterRestart.appliedPower == 5000)
+            #expect(afterRestart.constraintsActive == ["power_limit"])
+
+            // Restoring is sending 100: the whole 8 kW is applied.
+            try await command("cmd_plim_100", "update_parameters", parameters: #"{"power_limit_percent":100}"#)
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_plim_100") == .completed }
+            let restored = try #require(try await allocate("alloc_plim_3", watts: 8000))
+            #expect(restored.appliedPower == 8000)
+            #expect(restored.constraintsActive == [])
+
+            // A duration beyond a day (here one that overflows any clock) is ignored, not a crash: the next
+            // allocation is applied by the same agent.
+            _ = try await allocate("alloc_plim_forever", watts: 1000, minutes: "1e300", wait: false)
+            let after = try #require(try await allocate("alloc_plim_4", watts: 2000))
+            #expect(after.appliedPower == 2000)
+            #expect(coordinator.latest?.allocation?.allocationID == "alloc_plim_4")
+
+            collecting.cancel()
+            await cloud.stop()
+            await agent.terminate()
+            await simulator.stop()
+        }
+    }
 }
 
 /// Power allocations through the broker: a share beyond the pack's derated limit is clamped and says so;
@@ -188,7 +298,8 @@ struct AllocationTests {
 }
 
 final class CoordinatorStatuses: Sendable {
-    private let state = Mutex<(AgentStatusMessage?, Bool)>((nil, false))
+    /// The latest coordinator status and how many telemetry messages arrived.
+    private let state = Mutex<(AgentStatusMessage?, Int)>((nil, 0))
 
     func add(_ message: MQTTMessage) {
         guard let topic = try? MQTTTopic(parsing: message.topic) else { return }
@@ -196,14 +307,15 @@ final class CoordinatorStatuses: Sendable {
         case .coordinator(_, .status):
             if let status = try? WireCoding.decode(AgentStatusMessage.self, from: message.payload) { state.withLock { $0.0 = status } }
         case .device(_, _, .telemetry):
-            state.withLock { $0.1 = true }
+            state.withLock { $0.1 += 1 }
         default:
             break
         }
     }
 
     var latest: AgentStatusMessage? { state.withLock { $0.0 } }
-    var sawTelemetry: Bool { state.withLock { $0.1 } }
+    var sawTelemetry: Bool { telemetryCount > 0 }
+    var telemetryCount: Int { state.withLock { $0.1 } }
 
     func waitFor(seconds: Double, _ condition: (CoordinatorStatuses) -> Bool) async throws {
         try await eventually("coordinator condition", seconds: seconds) { condition(self) }

@@ -85,6 +85,21 @@ struct RelayEndToEndTests {
                 relay.call("GET", "/api/v1/commands/pack_nmc/\(commandID)").json?["status"]?.stringValue == "completed"
             }
 
+            // A power allocation (0 W, harmless to the packs) goes down through the broker; the relay records it
+            // from its own subscription, and the fleet status carries optimization while it is in force.
+            let allocation = """
+                {"schema_version": "1.0", "timestamp": "\(Timestamp(Date()).rfc3339)", "allocation_id": "alloc_e2e",
+                 "demand": {"total_power_target": 0, "duration_minutes": 5, "flexibility": 0, "priority": "normal"},
+                 "allocation": {"optimization_method": "water_filling_qp", "total_allocated": 0, "efficiency_score": 0.9,
+                                "devices": [{"device_id": "pack_lfp", "allocated_power": 0, "confidence": 1, "constraints_active": []}]},
+                 "forecasts": {"degradation_impact": {}, "efficiency_prediction": 0.9, "completion_probability": 1}}
+                """
+            let forwarded = relay.call("POST", "/api/v1/fleet/site_e2e/allocation", body: allocation)
+            #expect(forwarded.code == 202, "\(String(describing: forwarded.json))")
+            try await eventually("the fleet status shows the allocation", seconds: 20) {
+                relay.call("GET", "/api/v1/fleet/site_e2e").json?["optimization"]?["active_policy"]?.stringValue == "water_filling_qp"
+            }
+
             // Stop the agent. Its clean goodbye (offline statuses) comes after its last sample on the same
             // connection, so once the relay shows the packs offline it has stored everything the agent sent.
             await agent.terminate()

@@ -4,7 +4,14 @@
 /// - the safety verdict's derated current limit times the pack voltage;
 /// - the pack's own BMS allowance (`PackSnapshot.packDischargeCurrentLimit` / `packChargeCurrentLimit`, A)
 ///   times the pack voltage (SAF-PCL-01, docs/safety-rules.md);
-/// - the pack's nameplate power (`DeviceSpecifications`).
+/// - the pack's nameplate power (`DeviceSpecifications`);
+/// - the operator's power limit, when one is set (SAF-OPL-01, docs/safety-rules.md): a fraction of the
+///   nameplate power in the request's direction (`power_limit_percent` / 100, set by `update_parameters`).
+///
+/// The operator's power limit only ever lowers a setpoint. A fraction of 1 or more has no effect; 0 — or
+/// one that is negative or not a finite number — stops both directions. A pack without a (finite, positive)
+/// nameplate power in the request's direction cannot turn a fraction below 1 into watts, so that direction
+/// gets zero: an operator's limit is never silently dropped.
 ///
 /// Currents become power as P = I · V with the snapshot's fresh pack voltage. A pack without a fresh, finite,
 /// positive voltage (or without a verdict) gets zero (`offline`), so no current limit is ever converted at an
@@ -22,12 +29,17 @@
 /// (`SafetyVerdict.dischargeDeratedForTemperature` / `chargeDeratedForTemperature`), else
 /// `discharge_current_limit` / `charge_current_limit`; `pack_discharge_current_limit` /
 /// `pack_charge_current_limit` when the pack's own allowance binds, also when it is 0 and stops the
-/// direction; `max_discharge_power` / `max_charge_power` (nameplate); `stopped_by_protection` when the
-/// verdict's limit is zero.
+/// direction; `max_discharge_power` / `max_charge_power` (nameplate); `power_limit` (the operator's power
+/// limit), also when it is 0 and stops the direction; `stopped_by_protection` when the verdict's limit is zero.
+/// Local protection wins the name: a direction the verdict or the pack's allowance stops is named for them.
 public enum SetpointClamp {
     /// The applied power (> 0 discharge, < 0 charge) and the names of the limits that cut the request.
+    ///
+    /// - Parameter powerLimitFraction: the operator's power limit as a fraction of the nameplate power
+    ///   (0…1; `nil` for none), see the type's description.
     public static func clamp(
-        requestedWatts: Double, snapshot: PackSnapshot?, verdict: SafetyVerdict?, specifications: DeviceSpecifications
+        requestedWatts: Double, snapshot: PackSnapshot?, verdict: SafetyVerdict?, specifications: DeviceSpecifications,
+        powerLimitFraction: Double? = nil
     ) -> (watts: Double, constraints: [String]) {
         guard requestedWatts.isFinite else { return (0, ["invalid_request"]) }
         guard let snapshot, let verdict, let volts = snapshot.voltage?.freshValue, volts.isFinite, volts > 0 else {
@@ -40,14 +52,19 @@ public enum SetpointClamp {
         let packAllowance = discharging ? snapshot.packDischargeCurrentLimit : snapshot.packChargeCurrentLimit
         let packLimit = packAllowance.map { PackSnapshot.currentLimit(amps: $0.value) * volts } ?? .infinity
         let packName = discharging ? "pack_discharge_current_limit" : "pack_charge_current_limit"
-        let nameplate = (discharging ? specifications.maxDischargePowerWatts : specifications.maxChargePowerWatts) ?? .infinity
+        let rated = discharging ? specifications.maxDischargePowerWatts : specifications.maxChargePowerWatts
+        let nameplate = rated ?? .infinity
+        let operatorLimit = operatorPowerLimit(fraction: powerLimitFraction, ratedWatts: rated)
         if protectionLimit <= 0 {
             return (0, ["stopped_by_protection"])
         }
         if packLimit <= 0 {
             return (0, [packName])
         }
-        let magnitude = min(abs(requestedWatts), protectionLimit, packLimit, nameplate)
+        if operatorLimit <= 0 {
+            return (0, ["power_limit"])
+        }
+        let magnitude = min(abs(requestedWatts), protectionLimit, packLimit, nameplate, operatorLimit)
         // Name the limits the applied value sits on (the tightest), not every limit the request exceeded.
         var constraints: [String] = []
         if magnitude < abs(requestedWatts) {
@@ -58,7 +75,19 @@ public enum SetpointClamp {
             }
             if magnitude == packLimit { constraints.append(packName) }
             if magnitude == nameplate { constraints.append(discharging ? "max_discharge_power" : "max_charge_power") }
+            if magnitude == operatorLimit { constraints.append("power_limit") }
         }
         return (discharging ? magnitude : -magnitude, constraints)
+    }
+
+    /// The operator's power limit in one direction, W: `fraction` of `ratedWatts`; unbounded without a limit
+    /// or at 1 and above; 0 for 0, a negative or non-finite fraction, or a fraction below 1 without a usable
+    /// rating (SAF-OPL-01).
+    static func operatorPowerLimit(fraction: Double?, ratedWatts: Double?) -> Double {
+        guard let fraction else { return .infinity }
+        guard fraction.isFinite, fraction > 0 else { return 0 }
+        if fraction >= 1 { return .infinity }
+        guard let ratedWatts, ratedWatts.isFinite, ratedWatts > 0 else { return 0 }
+        return fraction * ratedWatts
     }
 }

@@ -36,13 +36,13 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// What the cloud relay subscribes to: telemetry, status and responses of every device, every
-    /// coordinator's status, and the fleet alerts.
+    /// coordinator's status and power allocations, and the fleet alerts.
     ///
     /// `pulsebms/+/+/status` also matches `pulsebms/{site}/coordinator/status` (parsing tells them apart), so
-    /// no separate coordinator filter is added: overlapping subscriptions can make a broker deliver a message
-    /// twice.
+    /// no separate coordinator status filter is added: overlapping subscriptions can make a broker deliver a
+    /// message twice. No device filter matches `coordinator/allocation`, so that one is added.
     public static let relaySubscriptions: [TopicFilter] = [
-        .devices(.telemetry), .devices(.status), .devices(.responses), .fleet(.alerts),
+        .devices(.telemetry), .devices(.status), .devices(.responses), .coordinator(.allocation), .fleet(.alerts),
     ]
 
     /// The same filter as an MQTT 5 shared subscription, so that several relays split the messages.

@@ -9,9 +9,13 @@ public enum StreamTopic: String, WireEnum {
 public enum WebSocketClientMessage: Codable, Sendable, Equatable {
     case subscribe(Subscription)
     case unsubscribe(StreamTopic)
+    /// An operator acts on an alert: `{"type": "alert_action", "alert_id": …, "action_id": "acknowledge",
+    /// "parameters": {…}}` — one of the `actions` the alert offers.
+    case alertAction(AlertActionRequest)
 
     enum MessageType: String, WireEnum {
         case subscribe, unsubscribe
+        case alertAction = "alert_action"
     }
 
     enum CodingKeys: String, CodingKey {
@@ -20,8 +24,15 @@ public enum WebSocketClientMessage: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let type = try container.decode(MessageType.self, forKey: .type)
+        if type == .alertAction {
+            self = .alertAction(try AlertActionRequest(from: decoder))
+            return
+        }
         let topic = try container.decode(StreamTopic.self, forKey: .topic)
-        switch try container.decode(MessageType.self, forKey: .type) {
+        switch type {
+        case .alertAction:
+            self = .alertAction(try AlertActionRequest(from: decoder))
         case .unsubscribe:
             self = .unsubscribe(topic)
         case .subscribe:
@@ -41,6 +52,9 @@ public enum WebSocketClientMessage: Codable, Sendable, Equatable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
+        case .alertAction(let request):
+            try container.encode(MessageType.alertAction, forKey: .type)
+            try request.encode(to: encoder)
         case .unsubscribe(let topic):
             try container.encode(MessageType.unsubscribe, forKey: .type)
             try container.encode(topic, forKey: .topic)
@@ -58,6 +72,27 @@ public enum WebSocketClientMessage: Codable, Sendable, Equatable {
                 try container.encode(filters, forKey: .filters)
             }
         }
+    }
+}
+
+/// An operator's action on an alert, from the socket (`alert_action`) or REST
+/// (`POST /alerts/{alert_id}/actions/{action_id}`).
+public struct AlertActionRequest: Codable, Sendable, Equatable {
+    public var alertID: String
+    public var actionID: String
+    /// Overrides of the action's offered parameters (`power_reduction_percent` of `reduce_power`).
+    public var parameters: JSONObject?
+
+    public init(alertID: String, actionID: String, parameters: JSONObject? = nil) {
+        self.alertID = alertID
+        self.actionID = actionID
+        self.parameters = parameters
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case alertID = "alert_id"
+        case actionID = "action_id"
+        case parameters
     }
 }
 

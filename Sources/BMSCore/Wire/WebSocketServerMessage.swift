@@ -172,12 +172,17 @@ public struct FleetSummary: Codable, Sendable, Equatable {
     public var totalPower: Double
     public var averageSoC: Double
     public var averageSoH: Double
+    /// Alarms on the packs that no operator has acknowledged yet.
     public var activeAlarms: Int
+    /// Alarms still on the packs whose alerts an operator has acknowledged (beyond the spec; absent when the
+    /// relay does not track alerts).
+    public var acknowledgedAlarms: Int?
 
     public init(
         totalDevices: Int, onlineDevices: Int, totalCapacity: Double, availableCapacity: Double,
-        totalPower: Double, averageSoC: Double, averageSoH: Double, activeAlarms: Int
+        totalPower: Double, averageSoC: Double, averageSoH: Double, activeAlarms: Int, acknowledgedAlarms: Int? = nil
     ) {
+        self.acknowledgedAlarms = acknowledgedAlarms
         self.totalDevices = totalDevices
         self.onlineDevices = onlineDevices
         self.totalCapacity = totalCapacity
@@ -197,6 +202,7 @@ public struct FleetSummary: Codable, Sendable, Equatable {
         case averageSoC = "average_soc"
         case averageSoH = "average_soh"
         case activeAlarms = "active_alarms"
+        case acknowledgedAlarms = "acknowledged_alarms"
     }
 }
 
@@ -248,6 +254,10 @@ public enum AlertCategory: String, WireEnum {
 }
 
 /// An alert: pushed on the socket, published on `pulsebms/{site}/fleet/alerts`, served at `GET /alerts`.
+///
+/// Beyond the spec's fields, the relay says where the alert stands — `status`, who acknowledged it and when,
+/// when it resolved, and the operator actions taken on it — so a dashboard shows the same alert alike from the
+/// socket and from REST. These are absent (not null) where unknown, as on an alert just raised.
 public struct Alert: Codable, Sendable, Equatable {
     public var timestamp: Timestamp
     public var alertID: String
@@ -259,10 +269,19 @@ public struct Alert: Codable, Sendable, Equatable {
     public var message: String
     public var data: JSONObject
     public var actions: [AlertAction]
+    public var status: AlertStatus?
+    public var acknowledgedAt: Timestamp?
+    /// Who acknowledged it (an API key id or a token subject).
+    public var acknowledgedBy: String?
+    public var resolvedAt: Timestamp?
+    /// The operator actions taken on it, oldest first.
+    public var actionsTaken: [AlertActionRecord]?
 
     public init(
         timestamp: Timestamp, alertID: String, severity: Severity, category: AlertCategory, siteID: String,
-        deviceID: String, title: String, message: String, data: JSONObject, actions: [AlertAction]
+        deviceID: String, title: String, message: String, data: JSONObject, actions: [AlertAction],
+        status: AlertStatus? = nil, acknowledgedAt: Timestamp? = nil, acknowledgedBy: String? = nil,
+        resolvedAt: Timestamp? = nil, actionsTaken: [AlertActionRecord]? = nil
     ) {
         self.timestamp = timestamp
         self.alertID = alertID
@@ -274,6 +293,11 @@ public struct Alert: Codable, Sendable, Equatable {
         self.message = message
         self.data = data
         self.actions = actions
+        self.status = status
+        self.acknowledgedAt = acknowledgedAt
+        self.acknowledgedBy = acknowledgedBy
+        self.resolvedAt = resolvedAt
+        self.actionsTaken = actionsTaken
     }
 
     enum CodingKeys: String, CodingKey {
@@ -282,7 +306,44 @@ public struct Alert: Codable, Sendable, Equatable {
         case severity, category
         case siteID = "site_id"
         case deviceID = "device_id"
-        case title, message, data, actions
+        case title, message, data, actions, status
+        case acknowledgedAt = "acknowledged_at"
+        case acknowledgedBy = "acknowledged_by"
+        case resolvedAt = "resolved_at"
+        case actionsTaken = "actions_taken"
+    }
+}
+
+/// Where an alert stands: `active` until someone acknowledges it or its alarm clears.
+public enum AlertStatus: String, WireEnum {
+    case active, acknowledged, resolved
+}
+
+/// An operator action taken on an alert.
+public struct AlertActionRecord: Codable, Sendable, Equatable {
+    public var actionID: String
+    /// Who took it (an API key id or a token subject).
+    public var takenBy: String
+    public var takenAt: Timestamp
+    /// The parameters it was taken with (the offered defaults where the operator gave none).
+    public var parameters: JSONObject?
+    /// The command it sent the pack, if any.
+    public var commandID: String?
+
+    public init(actionID: String, takenBy: String, takenAt: Timestamp, parameters: JSONObject? = nil, commandID: String? = nil) {
+        self.actionID = actionID
+        self.takenBy = takenBy
+        self.takenAt = takenAt
+        self.parameters = parameters
+        self.commandID = commandID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case actionID = "action_id"
+        case takenBy = "taken_by"
+        case takenAt = "taken_at"
+        case parameters
+        case commandID = "command_id"
     }
 }
 

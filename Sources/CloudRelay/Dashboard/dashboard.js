@@ -647,8 +647,9 @@
 
   /**
    * The alert list of a view (`#alert-list`): one `li[data-alert-id]` per alert with data-severity and
-   * data-status, and an Acknowledge button (`button[data-action="acknowledge"]`) while it is active.
-   * Acknowledging goes through POST /alerts/{alert_id}/acknowledge; the answer replaces the item.
+   * data-status, an Acknowledge button (`button[data-action="acknowledge"]`) while it is active, and a button
+   * per other action the alert offers. Actions go through POST /alerts/{alert_id}/acknowledge and
+   * /alerts/{alert_id}/actions/{action_id}; the answer replaces the item, as later pushed updates do.
    */
   class AlertList {
     constructor(root, { showDevice }) {
@@ -712,11 +713,38 @@
         text: alert.status === 'active' ? 'Acknowledge' : 'Acknowledged',
       });
       acknowledge.addEventListener('click', () => this.acknowledge(alert.alert_id, acknowledge, result));
-      // Other actions the alert offers are shown for the operator's information; the relay has no endpoint
-      // for them yet.
-      const suggested = (alert.actions || [])
+      // The other actions the alert offers (reduce power, emergency shutdown) send the pack a command through
+      // POST /alerts/{alert_id}/actions/{action_id}; a resolved alert offers none. An emergency shutdown asks
+      // for a second click.
+      const offered = (alert.actions || [])
         .filter((action) => action.action_id !== 'acknowledge')
-        .map((action) => h('span', { class: 'muted small', dataset: { suggestedAction: action.action_id }, text: `Suggested: ${action.label}` }));
+        .map((action) => {
+          const percent = action.parameters && action.parameters.power_reduction_percent;
+          const button = h('button', {
+            type: 'button',
+            class: action.action_id === 'emergency_shutdown' ? 'button small danger' : 'button small',
+            dataset: { action: action.action_id },
+            disabled: alert.status === 'resolved',
+            text: percent !== undefined ? `${action.label} (−${percent} %)` : action.label,
+          });
+          button.addEventListener('click', () => {
+            if (action.action_id === 'emergency_shutdown' && button.dataset.armed !== 'true') {
+              button.dataset.armed = 'true';
+              button.textContent = 'Confirm shutdown';
+              return;
+            }
+            this.act(alert.alert_id, action, button, result);
+          });
+          return button;
+        });
+      const taken = (alert.actions_taken || []).filter((record) => record.action_id !== 'acknowledge');
+      const history = taken.length
+        ? h('span', {
+          class: 'muted small',
+          dataset: { actionsTaken: String(taken.length) },
+          text: taken.map((record) => `${record.action_id.replace(/_/g, ' ')} by ${record.taken_by} at ${format.time(record.taken_at)}`).join('; '),
+        })
+        : null;
       const data = alert.data || {};
       const acknowledgement = alert.status === 'acknowledged'
         ? h('span', {
@@ -739,7 +767,21 @@
             `${alert.category} · ${format.dateTime(alert.timestamp)}`)),
         h('div', { text: alert.message }),
         data.recommended_action ? h('div', { class: 'muted small', text: `Recommended: ${String(data.recommended_action).replace(/_/g, ' ')}` }) : null,
-        h('div', { class: 'alert-actions' }, acknowledge, acknowledgement, ...suggested, result));
+        h('div', { class: 'alert-actions' }, acknowledge, acknowledgement, ...offered, history, result));
+    }
+
+    async act(alertId, action, button, result) {
+      button.disabled = true;
+      result.textContent = `${action.label}…`;
+      delete result.dataset.ok;
+      try {
+        const { body } = await api('POST', `/alerts/${encodeURIComponent(alertId)}/actions/${encodeURIComponent(action.action_id)}`);
+        this.upsert(body);
+      } catch (error) {
+        result.textContent = error.summary || String(error);
+        result.dataset.ok = 'false';
+        button.disabled = false;
+      }
     }
 
     async acknowledge(alertId, button, result) {
@@ -768,6 +810,7 @@
     available_capacity: format.energy,
     total_capacity: format.energy,
     active_alarms: (value) => format.fixed(value, 0),
+    acknowledged_alarms: (value) => format.fixed(value ?? 0, 0),
   };
 
   /** Briefly highlights a table row that a live message changed. */

@@ -85,12 +85,19 @@ enum JSONResponse {
 extension Request {
     /// The body as a JSON tree, or a 400 with the parser's reason (malformed JSON never reaches a handler).
     func jsonBody(context: RelayContext) async throws -> JSONValue {
+        guard let tree = try await optionalJSONBody(context: context) else { throw APIError.badRequest("Malformed JSON: the body is empty") }
+        return tree
+    }
+
+    /// The body as a JSON tree, `nil` when there is none (an empty body).
+    func optionalJSONBody(context: RelayContext) async throws -> JSONValue? {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: context.maxUploadSize)
         } catch {
             throw APIError(status: .contentTooLarge, code: "PAYLOAD_TOO_LARGE", message: "Request body exceeds \(context.maxUploadSize) bytes")
         }
+        if buffer.readableBytesView.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
         do {
             return try WireCoding.decodeTree(from: Array(buffer.readableBytesView))
         } catch {

@@ -17,8 +17,12 @@ enum LiveSocket {
     static let batchLimit = 64
 
     /// The upgrade decision for one request.
+    /// Takes an operator's alert action and answers the alert as it now stands (`RelayAPI.performAlertAction`).
+    typealias AlertActionHandler = @Sendable (AlertActionRequest, Principal) async throws -> Alert
+
     static func shouldUpgrade(
-        _ request: HTTPRequest, channel: any Channel, hub: LiveHub, authenticator: RelayAuthenticator, logger: Logger
+        _ request: HTTPRequest, channel: any Channel, hub: LiveHub, authenticator: RelayAuthenticator,
+        alertActions: @escaping AlertActionHandler, logger: Logger
     ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let target = request.path ?? ""
         let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
@@ -36,7 +40,22 @@ enum LiveSocket {
         return .upgrade([:]) { inbound, outbound, _ in
             await serve(
                 clientID: clientID, principal: principal, hub: hub, inbound: inbound,
-                writer: SocketWriter(channel: channel, outbound: outbound), logger: logger)
+                writer: SocketWriter(channel: channel, outbound: outbound), alertActions: alertActions, logger: logger)
+        }
+    }
+
+    /// An alert action's failure as an `error` message body, shaped as REST answers it.
+    static func errorBody(_ error: any Error, at time: Timestamp) -> ErrorBody<JSONObject> {
+        let traceID = TraceID.make()
+        switch error {
+        case let error as APIError:
+            return error.body(at: time, traceID: traceID)
+        case let error as AuthError:
+            return ErrorBody(
+                code: ErrorCode(rawValue: error.code), message: error.message, details: error.details, timestamp: time,
+                traceID: traceID)
+        default:
+            return APIError.internalError.body(at: time, traceID: traceID)
         }
     }
 
@@ -54,7 +73,7 @@ enum LiveSocket {
     /// hub. Writes go through one actor, so the two never interleave on the socket.
     static func serve(
         clientID: String, principal: Principal, hub: LiveHub, inbound: WebSocketInboundStream,
-        writer: SocketWriter, logger: Logger
+        writer: SocketWriter, alertActions: @escaping AlertActionHandler, logger: Logger
     ) async {
         let client = hub.connect(clientID: clientID, principal: principal)
         await withTaskGroup(of: Void.self) { group in
@@ -71,6 +90,20 @@ enum LiveSocket {
                         switch message {
                         case .text(let value): text = value
                         case .binary(let buffer): text = String(buffer: buffer)
+                        }
+                        if let action = LiveHub.alertAction(in: text) {
+                            // Answered with the alert as it now stands (alert subscribers get it too), or an error.
+                            let reply: WebSocketServerMessage
+                            do {
+                                reply = .alert(try await alertActions(action, principal))
+                            } catch {
+                                if !(error is APIError || error is AuthError) {
+                                    logger.error("Alert action failed", metadata: ["alert_id": "\(action.alertID)", "error": "\(error)"])
+                                }
+                                reply = .error(errorBody(error, at: hub.now()))
+                            }
+                            guard await writer.send(reply) else { return }
+                            continue
                         }
                         for reply in hub.handle(text: text, from: client) {
                             guard await writer.send(reply) else { return }

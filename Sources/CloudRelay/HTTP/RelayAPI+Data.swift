@@ -79,6 +79,18 @@ extension RelayAPI {
         } catch {
             throw APIError.badRequest(error.reason, field: error.path)
         }
+        let stored = try await dispatch(body, to: device, source: "relay:\(principal.subject)")
+        return JSONResponse.make(
+            CommandAccepted(
+                commandID: stored.commandID, status: stored.status, message: "Command queued for delivery to \(device.deviceID)",
+                estimatedCompletion: stored.timeoutAt),
+            status: .accepted)
+    }
+
+    /// Records a command for `device` and hands it to the broker: 423 for a pack in maintenance (but an
+    /// emergency shutdown or a status request), 503 when the broker does not take it within `deliveryTimeout`
+    /// (the command is then recorded as failed).
+    func dispatch(_ body: CommandRequest, to device: StoredDevice, source: String) async throws -> StoredCommand {
         let now = Self.now()
         let status = device.state.status(now: now, offlineAfter: offlineAfter)
         // Maintenance locks a pack against everything but an emergency shutdown and a status request.
@@ -88,7 +100,7 @@ extension RelayAPI {
                 details: ["device_id": .string(device.deviceID), "status": .string(status.rawValue)])
         }
         let message = CommandMessage(
-            commandID: "cmd_\(UUID().uuidString.lowercased())", timestamp: now, source: "relay:\(principal.subject)",
+            commandID: "cmd_\(UUID().uuidString.lowercased())", timestamp: now, source: source,
             command: CommandBody(
                 type: body.commandType, priority: body.commandType == .emergencyShutdown ? .critical : .normal,
                 timeoutSeconds: body.effectiveTimeoutSeconds, parameters: body.parameters ?? [:]),
@@ -109,11 +121,7 @@ extension RelayAPI {
                 message: "The command could not be handed to the broker: \(error)",
                 details: ["command_id": .string(stored.commandID)])
         }
-        return JSONResponse.make(
-            CommandAccepted(
-                commandID: stored.commandID, status: stored.status, message: "Command queued for delivery to \(deviceID)",
-                estimatedCompletion: stored.timeoutAt),
-            status: .accepted)
+        return stored
     }
 
     /// How long a command may wait for the broker's acknowledgement before the caller is told it was not
@@ -209,19 +217,34 @@ extension RelayAPI {
 }
 
 extension RelayAPI {
-    /// POST /alerts/{alert_id}/acknowledge: operators only, on alerts of sites they may see.
+    /// POST /alerts/{alert_id}/acknowledge: operators only, on alerts of sites they may see. The same as the
+    /// `acknowledge` action.
     func acknowledgeAlert(_ context: RelayContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        try principal.require(.sendCommand)
-        let alertID = context.parameters.get("alert_id") ?? ""
-        let store = store
-        // Another site's alert is as invisible as a missing one.
-        guard let alert = try await blocking({ try store.alert(id: alertID) }), principal.canAccess(site: alert.alert.siteID) else {
-            throw APIError.notFound("Alert '\(alertID)' not found", details: ["alert_id": .string(alertID)], code: "ALERT_NOT_FOUND")
+        let request = AlertActionRequest(alertID: context.parameters.get("alert_id") ?? "", actionID: "acknowledge")
+        return JSONResponse.make(AlertItem(try await performAlertAction(request, by: principal)))
+    }
+
+    /// POST /alerts/{alert_id}/actions/{action_id}: one of the actions the alert offers, with an optional body
+    /// `{"parameters": {…}}`; answers the alert as it now stands (the action recorded in `actions_taken`).
+    func takeAlertAction(_ request: Request, _ context: RelayContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        var parameters: JSONObject?
+        if let tree = try await request.optionalJSONBody(context: context) {
+            guard case .object(let body) = tree else { throw APIError.badRequest("The body must be a JSON object") }
+            if let unknown = body.keys.filter({ $0 != "parameters" }).sorted().first {
+                throw APIError.badRequest("Unknown field '\(unknown)' (the body takes parameters)", field: unknown, received: body[unknown])
+            }
+            switch body["parameters"] {
+            case nil, .null?: parameters = nil
+            case .object(let object)?: parameters = object
+            case let other?: throw APIError.badRequest("Must be an object", field: "parameters", received: other)
+            }
         }
-        let now = Self.now()
-        let acknowledged = try await blocking { try store.acknowledgeAlert(id: alertID, by: principal.subject, at: now) }
-        return JSONResponse.make(AlertItem(acknowledged))
+        let action = AlertActionRequest(
+            alertID: context.parameters.get("alert_id") ?? "", actionID: context.parameters.get("action_id") ?? "",
+            parameters: parameters)
+        return JSONResponse.make(AlertItem(try await performAlertAction(action, by: principal)))
     }
 }
 
@@ -231,36 +254,16 @@ struct AlertList: Encodable, Sendable {
     var total: Int
 }
 
-/// An alert as the API lists it: the spec's alert message plus where it stands.
+/// An alert as the API lists it: the spec's alert message plus where it stands (`StoredAlert.current`).
 struct AlertItem: Encodable, Sendable {
     var alert: Alert
-    var status: AlertStatus
-    var resolvedAt: Timestamp?
-    var acknowledgedAt: Timestamp?
-    var acknowledgedBy: String?
 
     init(_ stored: StoredAlert) {
-        alert = stored.alert
-        status = stored.status
-        resolvedAt = stored.resolvedAt
-        acknowledgedAt = stored.acknowledgedAt
-        acknowledgedBy = stored.acknowledgedBy
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case status
-        case resolvedAt = "resolved_at"
-        case acknowledgedAt = "acknowledged_at"
-        case acknowledgedBy = "acknowledged_by"
+        alert = stored.current
     }
 
     func encode(to encoder: any Encoder) throws {
         try alert.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(status, forKey: .status)
-        try container.encodeIfPresent(resolvedAt, forKey: .resolvedAt)
-        try container.encodeIfPresent(acknowledgedAt, forKey: .acknowledgedAt)
-        try container.encodeIfPresent(acknowledgedBy, forKey: .acknowledgedBy)
     }
 }
 

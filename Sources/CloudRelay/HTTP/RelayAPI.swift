@@ -3,9 +3,11 @@ import Foundation
 import Hummingbird
 import NIOPosix
 
-/// Sends a command down to a site; the MQTT link in production, a recorder in tests.
+/// Sends commands and power allocations down to a site; the MQTT link in production, a recorder in tests.
 protocol CommandSender: Sendable {
     func send(_ message: CommandMessage, siteID: String, deviceID: String) async throws
+    /// Publishes a power allocation (QoS 1, not retained) on `pulsebms/{site}/coordinator/allocation`.
+    func send(_ allocation: PowerAllocationMessage, siteID: String) async throws
     /// Whether the downlink is connected now (for GET /health).
     var isConnected: Bool { get }
 }
@@ -20,6 +22,8 @@ struct RelayAPI: Sendable {
     /// A device with no message for this long shows as offline.
     let offlineAfter: Duration
     let version: String
+    /// The live streams, told of alerts changed through the API.
+    var hub: LiveHub? = nil
 
     static let pageLimitRange = 1...500
 
@@ -30,6 +34,8 @@ struct RelayAPI: Sendable {
         ("DELETE", "/api/v1/devices/{device_id}"), ("GET", "/api/v1/telemetry/{device_id}"),
         ("POST", "/api/v1/commands/{device_id}"), ("GET", "/api/v1/commands/{device_id}/{command_id}"),
         ("GET", "/api/v1/fleet/{site_id}"), ("GET", "/api/v1/alerts"), ("POST", "/api/v1/alerts/{alert_id}/acknowledge"),
+        ("POST", "/api/v1/alerts/{alert_id}/actions/{action_id}"),
+        ("POST", "/api/v1/fleet/{site_id}/allocation"),
     ]
 
     func register(on router: Router<RelayContext>) {
@@ -66,6 +72,8 @@ struct RelayAPI: Sendable {
         api.get("fleet/:site_id") { _, context in try await fleet(context) }
         api.get("alerts") { request, context in try await alerts(request, context) }
         api.post("alerts/:alert_id/acknowledge") { _, context in try await acknowledgeAlert(context) }
+        api.post("alerts/:alert_id/actions/:action_id") { request, context in try await takeAlertAction(request, context) }
+        api.post("fleet/:site_id/allocation") { request, context in try await forwardAllocation(request, context) }
     }
 
     /// Runs a blocking storage call off the cooperative pool.

@@ -6,9 +6,10 @@ import PulseMQTT
 import ServiceLifecycle
 import Synchronization
 
-/// The relay's MQTT side: subscribes to every site's telemetry, statuses, command responses and alerts,
-/// stores them, turns alarm transitions into alerts (stored and published on `pulsebms/{site}/fleet/alerts`,
-/// with the fleet summary on `pulsebms/{site}/fleet/summary`), and sends commands down.
+/// The relay's MQTT side: subscribes to every site's telemetry, statuses, command responses, power
+/// allocations and alerts, stores them, turns alarm transitions into alerts (stored and published on
+/// `pulsebms/{site}/fleet/alerts`, with the fleet summary on `pulsebms/{site}/fleet/summary`), and sends
+/// commands and power allocations down.
 ///
 /// Messages are taken off the client as they arrive and written in batches: whatever queued while the last
 /// batch was being written goes in the next transaction, so the store keeps up under load and a lone message
@@ -59,6 +60,11 @@ final class IngestService: Service, CommandSender {
     func send(_ message: CommandMessage, siteID: String, deviceID: String) async throws {
         let topic = MQTTTopic.device(site: try TopicIdentifier(siteID), device: try TopicIdentifier(deviceID), .commands)
         try await client.publish(topic.path, payload: Array(try WireCoding.encode(message)), qos: .atLeastOnce)
+    }
+
+    func send(_ allocation: PowerAllocationMessage, siteID: String) async throws {
+        let topic = MQTTTopic.coordinator(site: try TopicIdentifier(siteID), .allocation)
+        try await client.publish(topic.path, payload: Array(try WireCoding.encode(allocation)), qos: .atLeastOnce, retain: false)
     }
 
     func run() async throws {
@@ -113,6 +119,7 @@ final class IngestService: Service, CommandSender {
                 group.addTask {
                     await cancelWhenGracefulShutdown {
                         while !Task.isCancelled {
+                            await self.refreshFleetStatuses(of: hub)
                             hub.tick(now: Timestamp(Date()))
                             try? await Task.sleep(for: .seconds(1))
                         }
@@ -191,11 +198,15 @@ final class IngestService: Service, CommandSender {
             switch event {
             case .raised(let alert):
                 let code = alert.data["code"]?.stringValue ?? alert.alertID
-                _ = try await NIOThreadPool.singleton.runIfActive { try store.upsertAlert(alert, code: code) }
-                hub?.publish(alert: alert)
+                let upsert = try await NIOThreadPool.singleton.runIfActive { try store.upsertAlert(alert, code: code) }
+                // The live streams get it as it stands (acknowledged, actions taken); the broker the raised alert.
+                hub?.publish(alert: upsert.alert.current)
                 try await publish(alert, site: site)
             case .resolved(_, let deviceID, let code, let time):
-                _ = try await NIOThreadPool.singleton.runIfActive { try store.resolveAlert(deviceID: deviceID, code: code, at: time) }
+                let resolved = try await NIOThreadPool.singleton.runIfActive {
+                    try store.resolveAlert(deviceID: deviceID, code: code, at: time)
+                }
+                if let resolved { hub?.publish(alert: resolved.current) }
             }
             await publishFleetSummary(site: site)
         } catch {
@@ -207,6 +218,16 @@ final class IngestService: Service, CommandSender {
         let message = WebSocketServerMessage.alert(alert)
         let topic = MQTTTopic.fleet(site: try TopicIdentifier(site), .alerts)
         try await client.publish(topic.path, payload: Array(try WireCoding.encode(message)), qos: .atLeastOnce)
+    }
+
+    /// Rebuilds the fleet status of every site a client watches, so each push carries the packs' current
+    /// state, their alerts' acknowledgements and the allocation in force.
+    private func refreshFleetStatuses(of hub: LiveHub) async {
+        let store = store
+        for site in hub.watchedFleetSites {
+            guard let fleet = try? await NIOThreadPool.singleton.runIfActive({ try store.fleetSummary(siteID: site) }) else { continue }
+            hub.publish(fleet: fleet.fleetStatus(now: Timestamp(Date()), offlineAfter: offlineAfter))
+        }
     }
 
     private func publishFleetSummary(site: String) async {
@@ -235,6 +256,19 @@ final class IngestService: Service, CommandSender {
             case .coordinator(let site, .status):
                 let status = try WireCoding.decode(AgentStatusMessage.self, from: message.payload)
                 try await NIOThreadPool.singleton.runIfActive { try store.recordAgentStatus(siteID: site.rawValue, status, receivedAt: now) }
+            case .coordinator(let site, .allocation):
+                // Forwarded by this relay's API or published by another coordinator; kept newest per site.
+                let allocation = try WireCoding.decode(PowerAllocationMessage.self, from: message.payload)
+                guard allocation.siteID == site.rawValue else {
+                    reject(message, reason: "an allocation for site \(allocation.siteID) on \(site.rawValue)'s topic")
+                    return
+                }
+                guard allocation.endsAt != nil else {
+                    reject(message, reason: "allocation \(allocation.allocationID) has no usable duration_minutes")
+                    return
+                }
+                let newer = try await NIOThreadPool.singleton.runIfActive { try store.recordAllocation(allocation, receivedAt: now) }
+                if newer { await publishFleetSummary(site: site.rawValue) }
             case .device(_, let device, .responses):
                 let response = try WireCoding.decode(CommandResponseMessage.self, from: message.payload)
                 guard response.deviceID == device.rawValue else {

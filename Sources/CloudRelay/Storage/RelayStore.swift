@@ -104,6 +104,10 @@ protocol RelayStore: Sendable {
     /// - Throws: `.notFound` for an unknown alert id.
     func acknowledgeAlert(id: String, by actor: String, at time: Timestamp) throws(RelayStoreError) -> StoredAlert
 
+    /// Appends an operator action to an alert's record; the first action also acknowledges it.
+    /// - Throws: `RelayStoreError.notFound` for an unknown alert.
+    func recordAlertAction(id: String, _ record: AlertActionRecord) throws(RelayStoreError) -> StoredAlert
+
     // MARK: - API keys
 
     /// Stores a key by the SHA-256 of its secret (hashed by the caller). `replacingExisting` overwrites a key
@@ -124,7 +128,7 @@ protocol RelayStore: Sendable {
     /// Records the status of a site's agent; a later arrival replaces an earlier one.
     func recordAgentStatus(siteID: String, _ message: AgentStatusMessage, receivedAt: Timestamp) throws(RelayStoreError)
 
-    /// A site's registered packs with their latest state and its agent's status.
+    /// A site's registered packs with their latest state, its agent's status and its newest power allocation.
     func fleetSummary(siteID: String) throws(RelayStoreError) -> StoredFleet
 
     // MARK: - Upkeep
@@ -134,6 +138,15 @@ protocol RelayStore: Sendable {
 
     /// A trivial query, for the database check of GET /health.
     func ping() throws(RelayStoreError)
+
+    // MARK: - Allocations
+
+    /// Keeps a site's power allocation (its `site_id`) if it is newer than the stored one by the message's own
+    /// timestamp (ties broken by the greater `allocation_id`), so that a late arrival of an older allocation
+    /// never replaces a newer one: MQTT does not keep order. `fleetSummary(siteID:)` includes the kept one.
+    /// - Returns: `true` if this message is now the site's allocation.
+    /// - Throws: `.storage` for a message without a usable `duration_minutes` (callers check it first).
+    func recordAllocation(_ message: PowerAllocationMessage, receivedAt: Timestamp) throws(RelayStoreError) -> Bool
 }
 
 extension RelayStore {

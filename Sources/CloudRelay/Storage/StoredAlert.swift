@@ -1,10 +1,5 @@
 import BMSCore
 
-/// Where an alert stands: `active` until someone acknowledges it or its alarm clears.
-enum AlertStatus: String, WireEnum {
-    case active, acknowledged, resolved
-}
-
 /// An alert as stored: the spec's alert message plus its lifecycle.
 struct StoredAlert: Sendable, Equatable {
     /// The alert as published. `timestamp` is when it was raised; the other fields are the latest update's.
@@ -16,10 +11,23 @@ struct StoredAlert: Sendable, Equatable {
     var acknowledgedAt: Timestamp?
     /// Who acknowledged it (an API key id or a token subject).
     var acknowledgedBy: String?
+    /// The operator actions taken on it, oldest first.
+    var actionsTaken: [AlertActionRecord] = []
 
     var status: AlertStatus {
         if resolvedAt != nil { return .resolved }
         return acknowledgedAt == nil ? .active : .acknowledged
+    }
+
+    /// The alert as the API and the live streams show it: the spec's fields with where it stands.
+    var current: Alert {
+        var current = alert
+        current.status = status
+        current.acknowledgedAt = acknowledgedAt
+        current.acknowledgedBy = acknowledgedBy
+        current.resolvedAt = resolvedAt
+        current.actionsTaken = actionsTaken
+        return current
     }
 }
 

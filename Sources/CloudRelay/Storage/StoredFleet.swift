@@ -9,21 +9,27 @@ struct StoredAgentStatus: Sendable, Equatable {
     var receivedAt: Timestamp
 }
 
-/// A site's registered packs with their latest state, and its agent's status: what `fleet_status` is
-/// built from.
+/// A site's registered packs with their latest state, its agent's status and its newest power allocation:
+/// what `fleet_status` is built from.
 struct StoredFleet: Sendable, Equatable {
     var siteID: String
     var agent: StoredAgentStatus?
     /// Ordered by device id.
     var devices: [StoredDevice]
+    /// The newest allocation recorded for the site, whether or not it is still in force.
+    var allocation: StoredAllocation? = nil
+    /// Unresolved alerts of the site an operator has acknowledged.
+    var acknowledgedAlerts: Int = 0
 }
 
 extension StoredFleet {
-    /// The spec's `fleet_status` (without `optimization`, which the caller adds while an allocation is active).
+    /// The spec's `fleet_status`, with `optimization` while an allocation is in force (see `optimization(now:)`).
     ///
     /// Capacities are nominal energy (Ah × V) in kWh; `available_capacity` is nominal energy × SoH × SoC of
     /// the online packs (SoH taken as 100 % where unknown). Power and the SoC/SoH averages count online packs
-    /// only (0 when none has a value); `active_alarms` counts the latest alarms of every pack.
+    /// only (0 when none has a value). `active_alarms` counts the latest alarms of every pack that no operator
+    /// has acknowledged, `acknowledged_alarms` the acknowledged ones (the unresolved acknowledged alerts): an
+    /// acknowledgement moves an alarm from one to the other until it clears.
     func fleetStatus(now: Timestamp, offlineAfter: Duration) -> FleetStatus {
         var summary = FleetSummary(
             totalDevices: devices.count, onlineDevices: 0, totalCapacity: 0, availableCapacity: 0, totalPower: 0,
@@ -55,6 +61,33 @@ extension StoredFleet {
         }
         summary.averageSoC = soc.statistics?.avg ?? 0
         summary.averageSoH = soh.statistics?.avg ?? 0
-        return FleetStatus(timestamp: now, siteID: siteID, summary: summary, devices: rows)
+        summary.acknowledgedAlarms = min(acknowledgedAlerts, summary.activeAlarms)
+        summary.activeAlarms -= summary.acknowledgedAlarms ?? 0
+        return FleetStatus(timestamp: now, siteID: siteID, summary: summary, devices: rows, optimization: optimization(now: now))
+    }
+
+    /// The `optimization` block while the site's newest recorded allocation is in force, `nil` otherwise.
+    ///
+    /// In force means `now` is before the allocation's end (its timestamp plus `duration_minutes`; at the end
+    /// itself it is over), the site's agent is not offline, and it has not reported that same allocation with
+    /// `fallback_active`. An agent
+    /// status naming another allocation changes nothing: it is either an older one that the agent applied
+    /// before this one reached it, or one this relay has not recorded (its message, if newer, replaces this
+    /// one when it arrives). So the block always describes the newest allocation the relay knows of.
+    ///
+    /// - `active_policy`: the allocation's `optimization_method` (the message carries no policy version).
+    /// - `performance_score`: its `efficiency_score` (a required member, so never guessed).
+    /// - `next_update`: its end, when the agent falls back unless a newer allocation arrives first.
+    func optimization(now: Timestamp) -> OptimizationStatus? {
+        guard let allocation, now < allocation.expiresAt else { return nil }
+        // An agent gone (its Last Will) holds nothing: its packs run on local protection alone.
+        if agent?.message.status == .offline { return nil }
+        let message = allocation.message
+        if let applied = agent?.message.allocation, applied.allocationID == message.allocationID, applied.fallbackActive {
+            return nil
+        }
+        return OptimizationStatus(
+            activePolicy: message.allocation.optimizationMethod, performanceScore: message.allocation.efficiencyScore,
+            nextUpdate: allocation.expiresAt)
     }
 }

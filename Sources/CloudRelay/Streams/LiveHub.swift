@@ -81,6 +81,11 @@ final class LiveHub: Sendable {
     /// Connections registered now.
     var connectionCount: Int { state.withLock { $0.connections.count } }
 
+    /// The sites some client has a fleet_status subscription for.
+    var watchedFleetSites: Set<String> {
+        state.withLock { state in Set(state.connections.values.compactMap { $0.subscriptions.fleet?.siteID }) }
+    }
+
     // MARK: - Client messages
 
     /// Applies a message the client sent and returns what to send back at once: nothing when it is applied, an
@@ -93,6 +98,13 @@ final class LiveHub: Sendable {
         } catch {
             return [.error(error.body(at: now(), traceID: TraceID.make()))]
         }
+    }
+
+    /// The alert action `text` asks for, if it is a well-formed `alert_action` message; anything else is the
+    /// hub's to handle (and to refuse).
+    static func alertAction(in text: String) -> AlertActionRequest? {
+        guard text.contains("alert_action"), case .alertAction(let request)? = try? decode(text) else { return nil }
+        return request
     }
 
     private static func decode(_ text: String) throws(LiveRequestError) -> WebSocketClientMessage {
@@ -120,6 +132,8 @@ final class LiveHub: Sendable {
                     subscriptions.alerts = filters
                 }
             }
+        case .alertAction:
+            throw .actionUnavailable
         case .unsubscribe(let topic):
             try withConnection(of: client) { subscriptions in
                 subscriptions.remove(topic)

@@ -11,6 +11,8 @@ enum LiveRequestError: Error, Sendable, Equatable {
     case siteForbidden(siteID: String)
     /// The connection is no longer registered (disconnected or replaced).
     case notConnected(clientID: String)
+    /// An `alert_action` reached the hub, which cannot take it (the socket hands those to the API).
+    case actionUnavailable
 
     /// The spec's error body: `VALIDATION_ERROR` with `field_errors` as in REST, `SITE_FORBIDDEN` with the site
     /// as REST answers it, or `NOT_CONNECTED`.
@@ -29,6 +31,10 @@ enum LiveRequestError: Error, Sendable, Equatable {
             return ErrorBody(
                 code: ErrorCode(rawValue: error.code), message: error.message, details: error.details, timestamp: time,
                 traceID: traceID)
+        case .actionUnavailable:
+            return ErrorBody(
+                code: "ACTION_UNAVAILABLE", message: "Alert actions are not available on this connection", details: nil,
+                timestamp: time, traceID: traceID)
         case .notConnected(let clientID):
             return ErrorBody(
                 code: "NOT_CONNECTED", message: "Client '\(clientID)' is not connected", details: ["client_id": .string(clientID)],

@@ -5,18 +5,25 @@ import PulseMQTT
 import Synchronization
 
 /// Applies the coordinator's power allocations: each pack's share becomes a setpoint held inside the pack's
-/// local (derated) limits; after `duration_minutes` the fallback — zero power — takes over. What was actually
-/// applied is reported, retained, on `pulsebms/{site}/coordinator/status`.
+/// local (derated) limits and the operator's power limit (`power_limit_percent`); after `duration_minutes`
+/// the fallback — zero power — takes over. What was actually applied is reported, retained, on
+/// `pulsebms/{site}/coordinator/status`.
 final class AllocationProcessor: Sendable {
     private let configuration: AgentConfiguration
     private let packs: [String: CommandProcessor.Pack]
+    /// Where `update_parameters` keeps each pack's power limit.
+    private let store: CommandStore
     private let client: MosquittoClient
     private let logger: Logger
     private let state = Mutex<(applied: AppliedAllocation?, expiry: Task<Void, Never>?)>((nil, nil))
 
-    init(configuration: AgentConfiguration, packs: [String: CommandProcessor.Pack], client: MosquittoClient, logger: Logger) {
+    init(
+        configuration: AgentConfiguration, packs: [String: CommandProcessor.Pack], store: CommandStore, client: MosquittoClient,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.packs = packs
+        self.store = store
         self.client = client
         self.logger = logger
     }
@@ -34,8 +41,11 @@ final class AllocationProcessor: Sendable {
         }
         guard allocation.siteID == configuration.siteID else { return }
         let minutes = allocation.demand.durationMinutes
-        guard minutes.isFinite, minutes > 0 else {
-            logger.warning("Power allocation without a usable duration ignored", metadata: ["allocation.id": "\(allocation.allocationID)"])
+        // Bounded as the relay bounds what it forwards: any publisher can reach this topic.
+        guard minutes.isFinite, minutes > 0, minutes <= PowerAllocationMessage.maximumDurationMinutes else {
+            logger.warning(
+                "Power allocation without a usable duration ignored (0 < duration_minutes ≤ \(PowerAllocationMessage.maximumDurationMinutes))",
+                metadata: ["allocation.id": "\(allocation.allocationID)", "duration_minutes": "\(minutes)"])
             return
         }
         var setpoints: [AppliedSetpoint] = []
@@ -49,7 +59,7 @@ final class AllocationProcessor: Sendable {
             let latest = pack.poller.latest
             var (watts, constraints) = SetpointClamp.clamp(
                 requestedWatts: share.allocatedPower, snapshot: latest?.snapshot, verdict: latest?.verdict,
-                specifications: device.specifications)
+                specifications: device.specifications, powerLimitFraction: powerLimitFraction(deviceID: share.deviceID))
             do {
                 try await pack.source.apply(powerWatts: watts)
             } catch {
@@ -75,6 +85,17 @@ final class AllocationProcessor: Sendable {
         }
         previous?.cancel()
         await publishStatus(applied)
+    }
+
+    /// The operator's power limit on a pack. A store that cannot be read counts as 0 (no power): a failed read
+    /// must not lift a limit the operator set.
+    private func powerLimitFraction(deviceID: String) -> Double? {
+        do {
+            return try store.powerLimitFraction(deviceID: deviceID)
+        } catch {
+            logger.warning("Power limit not readable; no power for this pack", metadata: ["pack.id": "\(deviceID)", "error": "\(error)"])
+            return 0
+        }
     }
 
     /// The allocation expired: zero power on every pack it set.

@@ -70,7 +70,7 @@ final class CommandProcessor: Sendable {
         }
 
         let latest = pack.poller.latest
-        let maintenance = (try? store.parameter("maintenance_mode", deviceID: deviceID)) == "true"
+        let maintenance = (try? store.parameter(RuntimeParameter.maintenanceMode.rawValue, deviceID: deviceID)) == "true"
         if let refusal = CommandSafetyCheck.refusal(
             command: command.command.type, checks: command.safetyChecks, snapshot: latest?.snapshot,
             verdict: latest?.verdict, criticalLatched: pack.poller.hasLatchedFault, maintenance: maintenance)
@@ -136,22 +136,10 @@ final class CommandProcessor: Sendable {
         }
     }
 
-    /// The runtime parameters a command may change; anything else is refused by name.
-    static let runtimeParameters: Set<String> = ["maintenance_mode"]
-
+    /// Sets the runtime parameters (`RuntimeParameter`): every one is checked, then all are saved or none;
+    /// anything else is refused by name.
     private func updateParameters(_ parameters: JSONObject, deviceID: String) -> Result<String, CommandFailure> {
-        let unknown = parameters.keys.filter { !Self.runtimeParameters.contains($0) }.sorted()
-        guard unknown.isEmpty else {
-            return .failure(CommandFailure(reason: "not a runtime parameter: \(unknown.joined(separator: ", ")) (allowed: \(Self.runtimeParameters.sorted().joined(separator: ", ")))"))
-        }
-        guard let value = parameters["maintenance_mode"] else { return .success("nothing to change") }
-        guard case .bool(let flag) = value else { return .failure(CommandFailure(reason: "maintenance_mode must be true or false")) }
-        do {
-            try store.setParameter("maintenance_mode", value: flag ? "true" : "false", deviceID: deviceID)
-            return .success("maintenance_mode = \(flag)")
-        } catch {
-            return .failure(CommandFailure(reason: "parameters not saved: \(error)"))
-        }
+        RuntimeParameter.update(parameters, deviceID: deviceID, in: store)
     }
 
     private func respond(

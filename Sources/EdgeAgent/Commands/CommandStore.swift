@@ -60,11 +60,14 @@ final class CommandStore: Sendable {
         return try data.map { try WireCoding.decode(CommandResponseMessage.self, from: $0) }
     }
 
-    func setParameter(_ name: String, value: String, deviceID: String) throws {
+    /// Sets several runtime parameters of one pack in one transaction: all of them or none.
+    func setParameters(_ values: [(name: String, value: String)], deviceID: String) throws {
         try database.write { db in
-            try db.execute(
-                sql: "INSERT INTO runtime_parameters (device_id, name, value) VALUES (?, ?, ?) ON CONFLICT(device_id, name) DO UPDATE SET value = excluded.value",
-                arguments: [deviceID, name, value])
+            for (name, value) in values {
+                try db.execute(
+                    sql: "INSERT INTO runtime_parameters (device_id, name, value) VALUES (?, ?, ?) ON CONFLICT(device_id, name) DO UPDATE SET value = excluded.value",
+                    arguments: [deviceID, name, value])
+            }
         }
     }
 
@@ -72,5 +75,11 @@ final class CommandStore: Sendable {
         try database.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM runtime_parameters WHERE device_id = ? AND name = ?", arguments: [deviceID, name])
         }
+    }
+
+    /// The operator's power limit on a pack (`power_limit_percent` / 100) for `SetpointClamp`, or `nil` when
+    /// none was ever set.
+    func powerLimitFraction(deviceID: String) throws -> Double? {
+        try parameter(RuntimeParameter.powerLimitPercent.rawValue, deviceID: deviceID).map(RuntimeParameter.powerLimitFraction(storedText:))
     }
 }

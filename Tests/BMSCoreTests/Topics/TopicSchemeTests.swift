@@ -67,7 +67,8 @@ struct TopicSchemeTests {
             "pulsebms/site_001/+/commands", "pulsebms/site_001/coordinator/allocation",
         ])
         #expect(TopicFilter.relaySubscriptions.map(\.rawValue) == [
-            "pulsebms/+/+/telemetry", "pulsebms/+/+/status", "pulsebms/+/+/responses", "pulsebms/+/fleet/alerts",
+            "pulsebms/+/+/telemetry", "pulsebms/+/+/status", "pulsebms/+/+/responses", "pulsebms/+/coordinator/allocation",
+            "pulsebms/+/fleet/alerts",
         ])
 
         // Every topic the relay consumes is matched by exactly one of its filters, and no other topic is.
@@ -76,7 +77,7 @@ struct TopicSchemeTests {
             let expected: Int
             switch topic {
             case .device(_, _, .telemetry), .device(_, _, .status), .device(_, _, .responses), .coordinator(_, .status),
-                .fleet(_, .alerts):
+                .coordinator(_, .allocation), .fleet(_, .alerts):
                 expected = 1
             default:
                 expected = 0

@@ -10,16 +10,23 @@ import TestSupport
 
 @testable import CloudRelay
 
-/// Records the commands the API sends down, standing in for the MQTT link in HTTP-level tests (the MQTT path
-/// is covered against a real broker in the integration tests).
+/// Records the commands and power allocations the API sends down, standing in for the MQTT link in HTTP-level
+/// tests (the MQTT path is covered against a real broker in the integration tests).
 final class RecordingCommandSender: CommandSender {
     let sent = Mutex<[(CommandMessage, String, String)]>([])
+    /// Each allocation sent, with the site it was sent to.
+    let allocations = Mutex<[(PowerAllocationMessage, String)]>([])
     let connected = Mutex(true)
     let failing = Mutex(false)
 
     func send(_ message: CommandMessage, siteID: String, deviceID: String) async throws {
         if failing.withLock({ $0 }) { throw CANRelayTestError.notConnected }
         sent.withLock { $0.append((message, siteID, deviceID)) }
+    }
+
+    func send(_ allocation: PowerAllocationMessage, siteID: String) async throws {
+        if failing.withLock({ $0 }) { throw CANRelayTestError.notConnected }
+        allocations.withLock { $0.append((allocation, siteID)) }
     }
 
     var isConnected: Bool { connected.withLock { $0 } }

@@ -92,11 +92,28 @@ extension SQLiteRelayStore {
         }
     }
 
+    func recordAlertAction(id: String, _ record: AlertActionRecord) throws(RelayStoreError) -> StoredAlert {
+        try writing("record action '\(record.actionID)' on alert '\(id)'") { db in
+            guard let alert = try Self.fetchAlert(db, id: id) else { throw RelayStoreError.notFound("alert '\(id)'") }
+            let taken = try Self.json(alert.actionsTaken + [record])
+            // Acting on an alert is seeing it: the first action acknowledges it too.
+            try db.execute(
+                sql: """
+                    UPDATE alert SET actions_taken = ?,
+                        acknowledged_by = CASE WHEN acknowledged_at_ms IS NULL THEN ? ELSE acknowledged_by END,
+                        acknowledged_at_ms = COALESCE(acknowledged_at_ms, ?)
+                    WHERE alert_id = ?
+                    """,
+                arguments: [taken, record.takenBy, record.takenAt.millisecondsSinceEpoch, id])
+            return try Self.requireAlert(db, id: id)
+        }
+    }
+
     // MARK: - Rows
 
     private static let alertSelect = """
         SELECT alert_id, site_id, device_id, code, severity, category, title, message, data, actions,
-            raised_at_ms, updated_at_ms, resolved_at_ms, acknowledged_at_ms, acknowledged_by
+            raised_at_ms, updated_at_ms, resolved_at_ms, acknowledged_at_ms, acknowledged_by, actions_taken
         FROM alert
         """
 
@@ -131,6 +148,7 @@ extension SQLiteRelayStore {
             alert: alert, code: try row.decode(String.self, forColumn: "code"), updatedAt: try timestamp(row, "updated_at_ms"),
             resolvedAt: try optionalTimestamp(row, "resolved_at_ms"),
             acknowledgedAt: try optionalTimestamp(row, "acknowledged_at_ms"),
-            acknowledgedBy: try row.decode(String?.self, forColumn: "acknowledged_by"))
+            acknowledgedBy: try row.decode(String?.self, forColumn: "acknowledged_by"),
+            actionsTaken: try decodeJSON([AlertActionRecord].self, row, "actions_taken"))
     }
 }

@@ -8,6 +8,16 @@ extension SQLiteRelayStore {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: schemaV1)
         }
+        // The operator actions taken on an alert, a JSON array of `AlertActionRecord`.
+        migrator.registerMigration("alert-actions") { db in
+            try db.execute(sql: "ALTER TABLE alert ADD COLUMN actions_taken TEXT NOT NULL DEFAULT '[]'")
+            // The fleet summary counts a site's open alerts.
+            try db.execute(sql: "CREATE INDEX alert_open_by_site ON alert (site_id) WHERE resolved_at_ms IS NULL")
+        }
+        // Each site's newest power allocation (see SQLiteRelayStore+Allocations.swift).
+        migrator.registerMigration("site-allocation") { db in
+            try db.execute(sql: siteAllocationSchema)
+        }
         return migrator
     }
 

@@ -31,7 +31,16 @@ extension SQLiteRelayStore {
                     siteID: siteID, message: try Self.decodeJSON(AgentStatusMessage.self, row, "message"),
                     receivedAt: try Self.timestamp(row, "received_at_ms"))
             }
-            return StoredFleet(siteID: siteID, agent: agent, devices: devices)
+            let acknowledged = try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM alert
+                    WHERE site_id = ? AND resolved_at_ms IS NULL AND acknowledged_at_ms IS NOT NULL
+                    """,
+                arguments: [siteID]) ?? 0
+            return StoredFleet(
+                siteID: siteID, agent: agent, devices: devices, allocation: try Self.fetchAllocation(db, siteID: siteID),
+                acknowledgedAlerts: acknowledged)
         }
     }
 
