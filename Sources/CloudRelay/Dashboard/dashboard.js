@@ -608,11 +608,11 @@
 
     const slot = (plot.right - plot.left) / values.length;
     const gap = slot > 4 ? 1 : 0;
-    const minIndex = values.indexOf(min);
-    const maxIndex = values.indexOf(max);
+    // Every cell at the highest and at the lowest voltage is marked; none when all are equal.
+    const spread = max > min;
     const colours = { bar: cssColor('--bar'), max: cssColor('--bar-max'), min: cssColor('--bar-min') };
     values.forEach((value, index) => {
-      ctx.fillStyle = index === maxIndex ? colours.max : index === minIndex ? colours.min : colours.bar;
+      ctx.fillStyle = spread && value === max ? colours.max : spread && value === min ? colours.min : colours.bar;
       const top = y(value);
       ctx.fillRect(plot.left + index * slot + gap / 2, top, Math.max(1, slot - gap), plot.bottom - top);
     });

@@ -239,6 +239,7 @@ class Chromium:
 
     def __init__(self, executable, deadline):
         self.profile = tempfile.mkdtemp(prefix="pulsebms-chromium-")
+        self.scratch = None
         self.process = None
         log_path = os.path.join(self.profile, "chromium.log")
         self.log = open(log_path, "wb")
@@ -249,10 +250,10 @@ class Chromium:
             "--disable-sync", "--mute-audio", "--hide-scrollbars", "--force-color-profile=srgb",
             "--window-size=1280,1000", "--lang=en-US", "about:blank",
         ]
-        # Its temporary files (the singleton socket folder among them) go inside the profile, so they go with it.
-        scratch = os.path.join(self.profile, "tmp")
-        os.mkdir(scratch)
-        environment = {**os.environ, "TMPDIR": scratch}
+        # Its temporary files (the singleton socket folder among them) go in a folder of their own, removed with
+        # the profile. It is short and under /tmp whatever TMPDIR says: a UNIX socket path must fit in 108 bytes.
+        self.scratch = tempfile.mkdtemp(prefix="pbc-", dir="/tmp")
+        environment = {**os.environ, "TMPDIR": self.scratch}
         try:
             self.process = subprocess.Popen(
                 arguments, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=environment,
@@ -321,6 +322,8 @@ class Chromium:
                 pass
         self.log.close()
         shutil.rmtree(self.profile, ignore_errors=True)
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _terminate_with_parent():
