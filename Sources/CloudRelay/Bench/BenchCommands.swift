@@ -206,9 +206,11 @@ struct BenchWebSocketCommand: AsyncParsableCommand {
                                 state.subscribed.withLock { $0 += 1 }
                             } else if let stamp = Self.lastTimestamp(in: text), let sent = try? Timestamp(rfc3339: String(stamp)) {
                                 state.latencies.withLock { $0.append(now - Double(sent.millisecondsSinceEpoch)) }
+                                if let dropped = Self.droppedCount(in: text) { state.dropped.withLock { $0 += dropped } }
                             }
                             if state.stop.withLock({ $0 }) { break }
                         }
+                        if !state.stop.withLock({ $0 }) { state.closed.withLock { $0 += 1 } }  // closed by the relay
                         try? await outbound.close(.normalClosure, reason: nil)
                     }
                 }
@@ -250,8 +252,9 @@ struct BenchWebSocketCommand: AsyncParsableCommand {
                 sorted.sort()
                 let expected = clients * devices * seconds
                 func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-                print(String(format: "relay bench-ws: %d clients × %d devices at 1 Hz (%@) for %d s: %d of %d deliveries, latency p50 %.1f ms, p99 %.1f ms; relay CPU %.0f %% of one core, RSS %.0f MiB (the clients and publisher: CPU %.0f %%)",
-                             clients, devices, burst ? "in step" : "phases spread", seconds, sorted.count, expected, percentile(0.5), percentile(0.99), cpu, Self.rssMiB(pid: relayPID), ownCPU))
+                print(String(format: "relay bench-ws: %d clients × %d devices at 1 Hz (%@) for %d s: %d of %d deliveries, latency p50 %.1f ms, p99 %.1f ms; relay CPU %.0f %% of one core, RSS %.0f MiB (the clients and publisher: CPU %.0f %%); %d dropped by the relay for clients behind, %d clients closed",
+                             clients, devices, burst ? "in step" : "phases spread", seconds, sorted.count, expected, percentile(0.5), percentile(0.99), cpu, Self.rssMiB(pid: relayPID), ownCPU,
+                             state.dropped.withLock { $0 }, state.closed.withLock { $0 }))
                 throw CancellationError()  // ends the clients
             }
             do {
@@ -264,6 +267,10 @@ struct BenchWebSocketCommand: AsyncParsableCommand {
     /// What the clients and the publisher share.
     final class WSBenchState: Sendable {
         let latencies = Mutex<[Double]>([])
+        /// The relay's `dropped_messages` counts, summed: samples it dropped for clients behind.
+        let dropped = Mutex(0)
+        /// Clients the relay closed before the end.
+        let closed = Mutex(0)
         let subscribed = Mutex(0)
         let stop = Mutex(false)
     }
@@ -274,6 +281,12 @@ struct BenchWebSocketCommand: AsyncParsableCommand {
             let end = text[key.upperBound...].firstIndex(of: "\"")
         else { return nil }
         return text[key.upperBound..<end]
+    }
+
+    /// The value of `"dropped_messages":N` in a JSON text, if there is one.
+    static func droppedCount(in text: String) -> Int? {
+        guard let key = text.range(of: #""dropped_messages":"#) else { return nil }
+        return Int(text[key.upperBound...].prefix { $0.isNumber })
     }
 
     /// User + system CPU seconds of a process, from /proc/PID/stat.

@@ -144,6 +144,22 @@ struct LiveHubSubscriptionTests {
         #expect(await LiveSamples.drain(client).telemetry.count == 10)
     }
 
+    /// A 1 Hz pack stamped by a busy gateway: one sample 600 ms into its second, the next at the top of the
+    /// following one (400 ms apart), alternating. Every sample still fills its slot at "1Hz": the tolerance
+    /// follows the pack's average period, not its last interval. At "0.5Hz" the rate is still never exceeded.
+    @Test(arguments: [("1Hz", 20), ("0.5Hz", 10)])
+    func decimationToleratesAlternatingLateAndPromptSamples(rate: String, expected: Int) async {
+        let (hub, _) = LiveSamples.hub()
+        let client = hub.connect(clientID: "dash", principal: LiveSamples.everySite)
+        #expect(hub.handle(text: #"{"type":"subscribe","topic":"telemetry","filters":{"sample_rate":"\#(rate)"}}"#, from: client).isEmpty)
+        for second in 0..<20 {
+            let offset: Int64 = second == 0 ? 300 : (second % 2 == 1 ? 600 : 0)
+            let message = LiveSamples.sample("p1", milliseconds: Int64(second) * 1000 + offset)
+            hub.publish(telemetry: message, receivedAt: message.timestamp)
+        }
+        #expect(await LiveSamples.drain(client).telemetry.count == expected)
+    }
+
     @Test func historicalSamplesAreNotLive() async {
         let (hub, _) = LiveSamples.hub()
         let client = hub.connect(clientID: "dash", principal: LiveSamples.everySite)
