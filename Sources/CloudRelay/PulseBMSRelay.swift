@@ -197,7 +197,12 @@ extension PulseBMSRelay {
             server: .http1WebSocketUpgrade { request, channel, logger in
                 await LiveSocket.shouldUpgrade(
                     request, channel: channel, hub: hub, authenticator: authenticator,
-                    alertActions: { action, principal in try await api.performAlertAction(action, by: principal).current },
+                    alertActions: { action, authorization, apiKey in
+                        let principal = try await authenticator.authenticate(authorization: authorization, apiKey: apiKey)
+                        let decision = limiter.check(principal, now: Timestamp(Date()))
+                        guard decision.isAllowed else { throw APIError.rateLimited(decision) }
+                        return try await api.performAlertAction(action, by: principal).current
+                    },
                     logger: logger)
             },
             configuration: .init(address: .hostname(host, port: port), serverName: "pulsebms-relay"),

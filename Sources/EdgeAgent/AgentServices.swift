@@ -84,12 +84,15 @@ struct AgentServices {
                 uniqueKeysWithValues: zip(configuration.devices, zip(pollers, sources)).map { device, pair in
                     (device.deviceID, CommandProcessor.Pack(poller: pair.0, source: pair.1))
                 })
-            // One store for both: commands set the runtime parameters, allocations honour the power limit.
+            // One store for both: commands set the runtime parameters, allocations honour the power limit and
+            // maintenance. Allocations first: a parameter change re-clamps the allocation in force before its
+            // command completes (the commands hold the allocations, never the other way round).
             let commandStore = try CommandStore(path: "\(stateDirectory ?? ".")/commands.sqlite")
-            let commands = CommandProcessor(
-                siteID: configuration.siteID, packs: packs, store: commandStore, client: client, birth: birth, logger: logger)
             let allocations = AllocationProcessor(
                 configuration: configuration, packs: packs, store: commandStore, client: client, logger: logger)
+            let commands = CommandProcessor(
+                siteID: configuration.siteID, packs: packs, store: commandStore, client: client, birth: birth, logger: logger,
+                onParametersChanged: { deviceID in try await allocations.reapply(deviceID: deviceID) })
             forwarding = ForwardingService(
                 forwarder: forwarder, client: client, streams: streams, birth: birth, commands: commands,
                 allocations: allocations, siteID: configuration.siteID, logger: logger, pollers: pollers,

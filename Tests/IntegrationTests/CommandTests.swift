@@ -126,10 +126,11 @@ struct CommandTests {
         }
     }
 
-    /// SAF-OPL-01 end to end: the relay's "Reduce Power" sends `power_limit_percent`; the next allocation share
-    /// is held to that share of the pack's rated discharge power, also after the agent restarts, until 100
-    /// lifts it. (A `start_discharge` sets no power — its `target_power` is not applied — so allocations are
-    /// the setpoints the limit binds.)
+    /// SAF-OPL-01 and SAF-MNT-01 end to end: `power_limit_percent` holds the next allocation share to that share
+    /// of the pack's rated discharge power, also after the agent restarts, until 100 lifts it. A change binds
+    /// the allocation already in force: "Reduce Power" (`power_limit_at_most_percent`) re-clamps it at once and
+    /// never raises a stricter limit; maintenance takes it to 0 W and back. (A `start_discharge` sets no power —
+    /// its `target_power` is not applied — so allocations are the setpoints the limit binds.)
     @Test func powerLimitBindsAllocations() async throws {
         try await MosquittoBroker.withRunning { broker in
             let simulator = try await SimulatorProcess.start(
@@ -174,6 +175,13 @@ struct CommandTests {
                     """
                 try await cloud.publish("pulsebms/site_plim/pack_a/commands", payload: Array(payload.utf8), qos: .atLeastOnce)
             }
+            /// Waits until the pack's current (A, > 0 discharge) is inside `range`.
+            func waitForCurrent(_ range: ClosedRange<Double>, _ what: String) async throws {
+                try await eventually("pack current in \(range) (\(what))", seconds: 10) {
+                    guard let current = try simulator.status(unit: 1)["current"] as? Double else { return false }
+                    return range.contains(current)
+                }
+            }
             /// Allocates `watts` to pack_a and returns what the agent applied.
             func allocate(_ id: String, watts: Double, minutes: String = "1", wait: Bool = true) async throws -> AppliedSetpoint? {
                 let allocation = """
@@ -215,12 +223,57 @@ struct CommandTests {
             #expect(afterRestart.appliedPower == 5000)
             #expect(afterRestart.constraintsActive == ["power_limit"])
 
-            // Restoring is sending 100: the whole 8 kW is applied.
+            // Restoring is sending 100: the whole 8 kW is applied. This allocation stays in force (10 minutes)
+            // through the steps below, which send no other.
             try await command("cmd_plim_100", "update_parameters", parameters: #"{"power_limit_percent":100}"#)
             try await responses.waitFor(seconds: 10) { $0.final("cmd_plim_100") == .completed }
-            let restored = try #require(try await allocate("alloc_plim_3", watts: 8000))
+            let restored = try #require(try await allocate("alloc_plim_3", watts: 8000, minutes: "10"))
             #expect(restored.appliedPower == 8000)
             #expect(restored.constraintsActive == [])
+            try await waitForCurrent(130...175, "8 kW")
+
+            // "Reduce Power" (at most 50 %) binds the allocation in force: re-clamped to 5 kW before the command
+            // completes, without a new allocation, and the pack follows.
+            try await command("cmd_atmost_50", "update_parameters", parameters: #"{"power_limit_at_most_percent":50}"#)
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_atmost_50") == .completed }
+            #expect(responses.last("cmd_atmost_50")?.message == "power_limit_percent = 50 (power_limit_at_most_percent 50)")
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.devices.first?.appliedPower == 5000 }
+            let reduced = try #require(coordinator.latest?.allocation)
+            #expect(reduced.allocationID == "alloc_plim_3")
+            #expect(reduced.fallbackActive == false)
+            #expect(reduced.devices.first?.requestedPower == 8000)
+            #expect(reduced.devices.first?.constraintsActive == ["power_limit"])
+            try await waitForCurrent(85...105, "5 kW after at most 50 %")
+
+            // A milder reduction (at most 80 %) does not lift the stricter 50 %: re-clamped, still 5 kW.
+            let statusesBefore = coordinator.statusCount
+            try await command("cmd_atmost_80", "update_parameters", parameters: #"{"power_limit_at_most_percent":80}"#)
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_atmost_80") == .completed }
+            #expect(responses.last("cmd_atmost_80")?.message == "power_limit_percent = 50 (power_limit_at_most_percent 80 does not raise it)")
+            try await coordinator.waitFor(seconds: 10) { $0.statusCount > statusesBefore }
+            let still = try #require(coordinator.latest?.allocation)
+            #expect(still.allocationID == "alloc_plim_3")
+            #expect(still.devices.first?.appliedPower == 5000)
+            #expect(still.devices.first?.constraintsActive == ["power_limit"])
+            try await waitForCurrent(85...105, "still 5 kW after at most 80 %")
+
+            // Maintenance takes the pack out of the allocation in force at once: 0 W, named.
+            try await command("cmd_plim_maint_on", "update_parameters", parameters: #"{"maintenance_mode":true}"#)
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_plim_maint_on") == .completed }
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.devices.first?.constraintsActive == ["maintenance"] }
+            let maintained = try #require(coordinator.latest?.allocation)
+            #expect(maintained.allocationID == "alloc_plim_3")
+            #expect(maintained.devices.first?.appliedPower == 0)
+            try await waitForCurrent(-0.5...0.5, "maintenance")
+
+            // Out of maintenance the same allocation comes back, within the 50 % limit still in force.
+            try await command("cmd_plim_maint_off", "update_parameters", parameters: #"{"maintenance_mode":false}"#)
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_plim_maint_off") == .completed }
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.devices.first?.appliedPower == 5000 }
+            let back = try #require(coordinator.latest?.allocation)
+            #expect(back.allocationID == "alloc_plim_3")
+            #expect(back.devices.first?.constraintsActive == ["power_limit"])
+            try await waitForCurrent(85...105, "5 kW after maintenance")
 
             // A duration beyond a day (here one that overflows any clock) is ignored, not a crash: the next
             // allocation is applied by the same agent.
@@ -298,14 +351,19 @@ struct AllocationTests {
 }
 
 final class CoordinatorStatuses: Sendable {
-    /// The latest coordinator status and how many telemetry messages arrived.
-    private let state = Mutex<(AgentStatusMessage?, Int)>((nil, 0))
+    /// The latest coordinator status, how many telemetry messages arrived and how many coordinator statuses.
+    private let state = Mutex<(AgentStatusMessage?, Int, Int)>((nil, 0, 0))
 
     func add(_ message: MQTTMessage) {
         guard let topic = try? MQTTTopic(parsing: message.topic) else { return }
         switch topic {
         case .coordinator(_, .status):
-            if let status = try? WireCoding.decode(AgentStatusMessage.self, from: message.payload) { state.withLock { $0.0 = status } }
+            if let status = try? WireCoding.decode(AgentStatusMessage.self, from: message.payload) {
+                state.withLock { state in
+                    state.0 = status
+                    state.2 += 1
+                }
+            }
         case .device(_, _, .telemetry):
             state.withLock { $0.1 += 1 }
         default:
@@ -316,6 +374,7 @@ final class CoordinatorStatuses: Sendable {
     var latest: AgentStatusMessage? { state.withLock { $0.0 } }
     var sawTelemetry: Bool { telemetryCount > 0 }
     var telemetryCount: Int { state.withLock { $0.1 } }
+    var statusCount: Int { state.withLock { $0.2 } }
 
     func waitFor(seconds: Double, _ condition: (CoordinatorStatuses) -> Bool) async throws {
         try await eventually("coordinator condition", seconds: seconds) { condition(self) }

@@ -85,8 +85,9 @@ struct RelayEndToEndTests {
                 relay.call("GET", "/api/v1/commands/pack_nmc/\(commandID)").json?["status"]?.stringValue == "completed"
             }
 
-            // A power allocation (0 W, harmless to the packs) goes down through the broker; the relay records it
-            // from its own subscription, and the fleet status carries optimization while it is in force.
+            // A power allocation (0 W, harmless to the packs) goes down through the broker and the relay records
+            // it (at once, and again idempotently from its own subscription); the fleet status carries
+            // optimization while it is in force.
             let allocation = """
                 {"schema_version": "1.0", "timestamp": "\(Timestamp(Date()).rfc3339)", "allocation_id": "alloc_e2e",
                  "demand": {"total_power_target": 0, "duration_minutes": 5, "flexibility": 0, "priority": "normal"},

@@ -37,7 +37,7 @@ public enum FreePort {
         return result == 0
     }
 
-    static func loopbackAddress(port: Int) -> sockaddr_in {
+    public static func loopbackAddress(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian

@@ -1,6 +1,9 @@
 /// A requested power setpoint held inside a pack's local limits and inside what the pack's own BMS allows.
 ///
-/// The applied power is the request cut, in its direction, to the least of:
+/// A pack in maintenance (SAF-MNT-01, docs/safety-rules.md: `maintenance_mode`, set by `update_parameters`)
+/// is out of service: it gets zero, named `maintenance`, whatever was asked and whatever it reads.
+///
+/// Otherwise the applied power is the request cut, in its direction, to the least of:
 /// - the safety verdict's derated current limit times the pack voltage;
 /// - the pack's own BMS allowance (`PackSnapshot.packDischargeCurrentLimit` / `packChargeCurrentLimit`, A)
 ///   times the pack voltage (SAF-PCL-01, docs/safety-rules.md);
@@ -17,7 +20,7 @@
 /// positive voltage (or without a verdict) gets zero (`offline`), so no current limit is ever converted at an
 /// unknown or old voltage. It is the voltage when the setpoint is clamped: a pack's voltage sags as it
 /// discharges harder, so a setpoint on a discharge limit can draw somewhat more current than the limit until
-/// the next allocation is clamped at the new voltage.
+/// the setpoint is clamped again (the next allocation, or a change of the pack's runtime parameters).
 ///
 /// The pack's allowance is trusted only to lower a setpoint, never to permit more: a stale allowance still
 /// caps (it is the pack's last word, and losing its frame or register must not lift it), an allowance of 0 —
@@ -30,17 +33,22 @@
 /// `discharge_current_limit` / `charge_current_limit`; `pack_discharge_current_limit` /
 /// `pack_charge_current_limit` when the pack's own allowance binds, also when it is 0 and stops the
 /// direction; `max_discharge_power` / `max_charge_power` (nameplate); `power_limit` (the operator's power
-/// limit), also when it is 0 and stops the direction; `stopped_by_protection` when the verdict's limit is zero.
-/// Local protection wins the name: a direction the verdict or the pack's allowance stops is named for them.
+/// limit), also when it is 0 and stops the direction; `stopped_by_protection` when the verdict's limit is zero;
+/// `maintenance` alone for a pack in maintenance, also for a request of zero.
+/// Local protection wins the name: a direction the verdict or the pack's allowance stops is named for them
+/// (maintenance excepted: it takes the whole pack out of service).
 public enum SetpointClamp {
     /// The applied power (> 0 discharge, < 0 charge) and the names of the limits that cut the request.
     ///
-    /// - Parameter powerLimitFraction: the operator's power limit as a fraction of the nameplate power
-    ///   (0…1; `nil` for none), see the type's description.
+    /// - Parameters:
+    ///   - powerLimitFraction: the operator's power limit as a fraction of the nameplate power (0…1; `nil` for
+    ///     none), see the type's description.
+    ///   - maintenance: the pack is in maintenance: zero, named `maintenance` (SAF-MNT-01).
     public static func clamp(
         requestedWatts: Double, snapshot: PackSnapshot?, verdict: SafetyVerdict?, specifications: DeviceSpecifications,
-        powerLimitFraction: Double? = nil
+        powerLimitFraction: Double? = nil, maintenance: Bool = false
     ) -> (watts: Double, constraints: [String]) {
+        if maintenance { return (0, ["maintenance"]) }
         guard requestedWatts.isFinite else { return (0, ["invalid_request"]) }
         guard let snapshot, let verdict, let volts = snapshot.voltage?.freshValue, volts.isFinite, volts > 0 else {
             return (0, ["offline"])

@@ -172,10 +172,10 @@ public struct FleetSummary: Codable, Sendable, Equatable {
     public var totalPower: Double
     public var averageSoC: Double
     public var averageSoH: Double
-    /// Alarms on the packs that no operator has acknowledged yet.
+    /// Alarms on the packs now.
     public var activeAlarms: Int
-    /// Alarms still on the packs whose alerts an operator has acknowledged (beyond the spec; absent when the
-    /// relay does not track alerts).
+    /// How many of `activeAlarms` an operator has acknowledged (beyond the spec; absent when the relay does not
+    /// track alerts).
     public var acknowledgedAlarms: Int?
 
     public init(

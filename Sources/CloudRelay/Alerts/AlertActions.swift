@@ -6,15 +6,19 @@ import Hummingbird
 /// `POST /alerts/{alert_id}/acknowledge`) and the socket (`alert_action`) alike.
 ///
 /// - `acknowledge` marks the alert seen; acknowledging again changes nothing.
-/// - `reduce_power` sends the pack `update_parameters` with `power_limit_percent` = 100 − `power_reduction_percent`
-///   (1…100, 50 unless the operator says otherwise): the agent then holds every setpoint of that pack to that
-///   share of its rated power. Sending `power_limit_percent` 100 lifts it.
+/// - `reduce_power` sends the pack `update_parameters` with `power_limit_at_most_percent` = 100 −
+///   `power_reduction_percent` (1…100, 50 unless the operator says otherwise): the agent lowers the pack's power
+///   limit to that share of its rated power — never raises it, so a milder reduction cannot undo a stricter
+///   one — and re-clamps the allocation share in force at once. An operator lifts the limit with
+///   `update_parameters` `power_limit_percent` 100.
 /// - `emergency_shutdown` sends the pack `emergency_shutdown` with the alert as its reason.
 ///
-/// Only actions the alert itself offers are taken; commands go through the same path, checks and maintenance
-/// lock as `POST /commands/{device_id}` and only to an unresolved alert's pack. Every action is recorded on the
-/// alert (who, when, with which parameters, which command), the first one acknowledges it, and the updated alert
-/// is pushed to the live alert streams.
+/// Only actions the alert itself offers are taken; commands go through the same path and checks as
+/// `POST /commands/{device_id}`. Both commands only ever lower power, so neither is held back by the
+/// maintenance lock, and an emergency shutdown is sent even once the alert has resolved (an alarm that
+/// flickers); reducing power on a resolved alert is refused (409). Every action is recorded on the alert (who,
+/// when, with which parameters, which command), the first one acknowledges it, and the updated alert is pushed
+/// to the live alert streams.
 extension RelayAPI {
     /// Accepted values of `power_reduction_percent`.
     static let powerReductionRange = 1.0...100.0
@@ -45,7 +49,8 @@ extension RelayAPI {
             let parameters = try Self.reducePowerParameters(offered: offered.parameters, given: request.parameters)
             let reduction = parameters["power_reduction_percent"]?.numberValue ?? 50
             let command = try await dispatchAlertCommand(
-                .updateParameters, parameters: ["power_limit_percent": .number(100 - reduction)], for: stored, by: principal)
+                .updateParameters, parameters: ["power_limit_at_most_percent": .number(100 - reduction)], for: stored,
+                by: principal)
             record = AlertActionRecord(
                 actionID: offered.actionID, takenBy: principal.subject, takenAt: now, parameters: parameters,
                 commandID: command.commandID)
@@ -65,11 +70,12 @@ extension RelayAPI {
         return updated
     }
 
-    /// Sends the pack of an unresolved alert a command, as `POST /commands/{device_id}` would.
+    /// Sends the alert's pack a command that lowers its power, as `POST /commands/{device_id}` would but past the
+    /// maintenance lock; only an emergency shutdown goes to the pack of a resolved alert.
     private func dispatchAlertCommand(
         _ type: CommandType, parameters: JSONObject, for alert: StoredAlert, by principal: Principal
     ) async throws -> StoredCommand {
-        guard alert.resolvedAt == nil else {
+        guard alert.resolvedAt == nil || type == .emergencyShutdown else {
             throw APIError(
                 status: .conflict, code: "ALERT_RESOLVED",
                 message: "Alert '\(alert.alert.alertID)' is resolved: its pack is no longer in that state",
@@ -81,7 +87,8 @@ extension RelayAPI {
             throw APIError.notFound("Device '\(deviceID)' not found", details: ["device_id": .string(deviceID)])
         }
         return try await dispatch(
-            CommandRequest(commandType: type, parameters: parameters), to: device, source: "relay:\(principal.subject)")
+            CommandRequest(commandType: type, parameters: parameters), to: device, source: "relay:\(principal.subject)",
+            lowersPower: true)
     }
 
     /// `reduce_power`'s parameters: the offered ones with the operator's on top; only `power_reduction_percent`,

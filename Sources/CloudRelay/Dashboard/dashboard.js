@@ -731,6 +731,11 @@
             if (action.action_id === 'emergency_shutdown' && button.dataset.armed !== 'true') {
               button.dataset.armed = 'true';
               button.textContent = 'Confirm shutdown';
+              // Unconfirmed for 5 s: back to the first step.
+              setTimeout(() => {
+                button.dataset.armed = 'false';
+                button.textContent = action.label;
+              }, 5000);
               return;
             }
             this.act(alert.alert_id, action, button, result);

@@ -46,6 +46,17 @@ struct APIError: Error, Sendable {
             message: "\(file) is not installed: copy \(RelayAssets.bundleName) next to the binary or set PULSEBMS_RELAY_ASSETS")
     }
 
+    /// A 429 for a refused `decision`.
+    static func rateLimited(_ decision: RateLimitDecision) -> APIError {
+        APIError(
+            status: .tooManyRequests, code: .rateLimited,
+            message: "Rate limit of \(decision.limit) requests per \(decision.windowSeconds) s exceeded",
+            details: [
+                "limit": .number(Double(decision.limit)),
+                "reset_time": .string(Timestamp(millisecondsSinceEpoch: Int64(decision.resetAt) * 1000).rfc3339),
+            ])
+    }
+
     static let internalError = APIError(status: .internalServerError, code: .internalError, message: "Internal error")
 
     /// Where the error is documented.

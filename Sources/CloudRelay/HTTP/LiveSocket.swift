@@ -17,8 +17,10 @@ enum LiveSocket {
     static let batchLimit = 64
 
     /// The upgrade decision for one request.
-    /// Takes an operator's alert action and answers the alert as it now stands (`RelayAPI.performAlertAction`).
-    typealias AlertActionHandler = @Sendable (AlertActionRequest, Principal) async throws -> Alert
+    /// Takes an operator's alert action with the credentials the socket was opened with — checked again, so an
+    /// expired token or a revoked key acts no more, and rate-limited like a REST request — and answers the alert
+    /// as it now stands (`RelayAPI.performAlertAction`).
+    typealias AlertActionHandler = @Sendable (AlertActionRequest, _ authorization: String?, _ apiKey: String?) async throws -> Alert
 
     static func shouldUpgrade(
         _ request: HTTPRequest, channel: any Channel, hub: LiveHub, authenticator: RelayAuthenticator,
@@ -30,9 +32,10 @@ enum LiveSocket {
         let clientID = String(path.dropFirst(pathPrefix.count))
         guard !clientID.isEmpty, clientID.count <= 128, !clientID.contains("/") else { return .dontUpgrade }
         let token = request.headerFields[.authorization] ?? queryToken(in: target).map { "Bearer \($0)" }
+        let apiKey = request.headerFields[HTTPField.Name.apiKey]
         let principal: Principal
         do {
-            principal = try await authenticator.authenticate(authorization: token, apiKey: request.headerFields[HTTPField.Name.apiKey])
+            principal = try await authenticator.authenticate(authorization: token, apiKey: apiKey)
         } catch {
             logger.info("WebSocket upgrade refused", metadata: ["client_id": "\(clientID)", "error": "\(error)"])
             return .dontUpgrade
@@ -40,7 +43,8 @@ enum LiveSocket {
         return .upgrade([:]) { inbound, outbound, _ in
             await serve(
                 clientID: clientID, principal: principal, hub: hub, inbound: inbound,
-                writer: SocketWriter(channel: channel, outbound: outbound), alertActions: alertActions, logger: logger)
+                writer: SocketWriter(channel: channel, outbound: outbound, writeDeadline: hub.configuration.writeDeadline),
+                alertActions: { action in try await alertActions(action, token, apiKey) }, logger: logger)
         }
     }
 
@@ -73,7 +77,7 @@ enum LiveSocket {
     /// hub. Writes go through one actor, so the two never interleave on the socket.
     static func serve(
         clientID: String, principal: Principal, hub: LiveHub, inbound: WebSocketInboundStream,
-        writer: SocketWriter, alertActions: @escaping AlertActionHandler, logger: Logger
+        writer: SocketWriter, alertActions: @escaping @Sendable (AlertActionRequest) async throws -> Alert, logger: Logger
     ) async {
         let client = hub.connect(clientID: clientID, principal: principal)
         await withTaskGroup(of: Void.self) { group in
@@ -95,7 +99,7 @@ enum LiveSocket {
                             // Answered with the alert as it now stands (alert subscribers get it too), or an error.
                             let reply: WebSocketServerMessage
                             do {
-                                reply = .alert(try await alertActions(action, principal))
+                                reply = .alert(try await alertActions(action))
                             } catch {
                                 if !(error is APIError || error is AuthError) {
                                     logger.error("Alert action failed", metadata: ["alert_id": "\(action.alertID)", "error": "\(error)"])
@@ -112,6 +116,8 @@ enum LiveSocket {
                 } catch {
                     logger.debug("WebSocket read ended", metadata: ["client_id": "\(clientID)", "error": "\(error)"])
                 }
+                // The peer closed (and was answered) or the socket is gone: nothing more may be written.
+                await writer.markClosed()
             }
             // Either side ending ends the connection.
             await group.next()
@@ -131,10 +137,15 @@ enum LiveSocket {
 actor SocketWriter {
     let channel: any Channel
     let outbound: WebSocketOutboundWriter
+    /// How long a batch may wait for the socket to take it: a peer that stops reading is disconnected.
+    let writeDeadline: Duration
+    /// Closed (a close frame sent or received, or the socket gone): nothing is written any more.
+    private var closed = false
 
-    init(channel: any Channel, outbound: WebSocketOutboundWriter) {
+    init(channel: any Channel, outbound: WebSocketOutboundWriter, writeDeadline: Duration = .seconds(10)) {
         self.channel = channel
         self.outbound = outbound
+        self.writeDeadline = writeDeadline
     }
 
     /// Writes `batch` in order: messages (the shared encoding when there is one) until a close, which closes
@@ -161,8 +172,16 @@ actor SocketWriter {
         return await write([frame])
     }
 
+    /// Sends a close frame with `reason` (once); nothing is written after it.
     func close(reason: String) async {
+        guard !closed else { return }
+        closed = true
         try? await outbound.close(.policyViolation, reason: String(reason.prefix(120)))
+    }
+
+    /// The connection is closing from the other side: write nothing more.
+    func markClosed() {
+        closed = true
     }
 
     /// A message's JSON text; `nil` for a value JSON cannot carry (a non-finite number), which is skipped.
@@ -170,8 +189,10 @@ actor SocketWriter {
         (try? WireCoding.encode(message)).map { ByteBuffer(bytes: $0) }
     }
 
-    /// Writes `frames` as text frames with one flush, once the socket has taken them all.
+    /// Writes `frames` as text frames with one flush and waits until the socket has taken them all, at most
+    /// `writeDeadline`: a peer that stops reading has its connection closed, which fails the writes.
     private func write(_ frames: [ByteBuffer]) async -> Bool {
+        guard !closed else { return false }
         guard !frames.isEmpty else { return true }
         let channel = channel
         let written = channel.eventLoop.makePromise(of: Void.self)
@@ -183,11 +204,18 @@ actor SocketWriter {
             }
             channel.flush()
         }
+        // Past the deadline the channel is closed, which fails the pending writes and so ends the wait.
+        let deadline = TimeAmount.milliseconds(max(1, writeDeadline.saturatingMilliseconds))
+        let timeout = channel.eventLoop.scheduleTask(in: deadline) { channel.close(promise: nil) }
+        written.futureResult.whenComplete { _ in timeout.cancel() }
+        let taken: Bool
         do {
             try await written.futureResult.get()
-            return true
+            taken = true
         } catch {
-            return false
+            taken = false
         }
+        if !taken { closed = true }
+        return taken
     }
 }

@@ -88,13 +88,15 @@ extension RelayAPI {
     }
 
     /// Records a command for `device` and hands it to the broker: 423 for a pack in maintenance (but an
-    /// emergency shutdown or a status request), 503 when the broker does not take it within `deliveryTimeout`
-    /// (the command is then recorded as failed).
-    func dispatch(_ body: CommandRequest, to device: StoredDevice, source: String) async throws -> StoredCommand {
+    /// emergency shutdown, a status request, or a command the caller knows `lowersPower`), 503 when the broker
+    /// does not take it within `deliveryTimeout` (the command is then recorded as failed).
+    func dispatch(
+        _ body: CommandRequest, to device: StoredDevice, source: String, lowersPower: Bool = false
+    ) async throws -> StoredCommand {
         let now = Self.now()
         let status = device.state.status(now: now, offlineAfter: offlineAfter)
-        // Maintenance locks a pack against everything but an emergency shutdown and a status request.
-        if status == .maintenance, body.commandType != .emergencyShutdown, body.commandType != .requestStatus {
+        // Maintenance locks a pack against everything but what only takes power away and a status request.
+        if status == .maintenance, !lowersPower, body.commandType != .emergencyShutdown, body.commandType != .requestStatus {
             throw APIError(
                 status: HTTPResponse.Status(code: 423, reasonPhrase: "Locked"), code: .deviceLocked, message: "Device '\(device.deviceID)' is in maintenance mode",
                 details: ["device_id": .string(device.deviceID), "status": .string(status.rawValue)])

@@ -71,12 +71,7 @@ struct RelayMiddleware: RouterMiddleware {
                 context.principal = principal
                 let decision = limiter.check(principal, now: Timestamp(Date()))
                 rateHeaders = decision.headerFields
-                guard decision.isAllowed else {
-                    throw APIError(
-                        status: .tooManyRequests, code: .rateLimited,
-                        message: "Rate limit of \(decision.limit) requests per \(decision.windowSeconds) s exceeded",
-                        details: ["limit": .number(Double(decision.limit)), "reset_time": .string(Timestamp(millisecondsSinceEpoch: Int64(decision.resetAt) * 1000).rfc3339)])
-                }
+                guard decision.isAllowed else { throw APIError.rateLimited(decision) }
             }
             response = try await next(request, context)
         } catch {

@@ -257,14 +257,23 @@ final class IngestService: Service, CommandSender {
                 let status = try WireCoding.decode(AgentStatusMessage.self, from: message.payload)
                 try await NIOThreadPool.singleton.runIfActive { try store.recordAgentStatus(siteID: site.rawValue, status, receivedAt: now) }
             case .coordinator(let site, .allocation):
-                // Forwarded by this relay's API or published by another coordinator; kept newest per site.
-                let allocation = try WireCoding.decode(PowerAllocationMessage.self, from: message.payload)
+                // Forwarded by this relay's API or published by another coordinator; kept newest per site. Held to
+                // the rules the API holds it to, so that one dated years ahead cannot hide every later allocation.
+                let tree = try WireCoding.decodeTree(from: message.payload)
+                let problems = PowerAllocationMessage.fieldErrors(in: tree)
+                guard problems.isEmpty else {
+                    reject(message, reason: problems.map { "\($0.field): \($0.message)" }.joined(separator: "; "))
+                    return
+                }
+                let allocation = try WireCoding.decode(PowerAllocationMessage.self, from: tree)
                 guard allocation.siteID == site.rawValue else {
                     reject(message, reason: "an allocation for site \(allocation.siteID) on \(site.rawValue)'s topic")
                     return
                 }
-                guard allocation.endsAt != nil else {
-                    reject(message, reason: "allocation \(allocation.allocationID) has no usable duration_minutes")
+                do {
+                    _ = try RelayAPI.checkWindow(of: allocation, now: now)
+                } catch {
+                    reject(message, reason: "allocation \(allocation.allocationID): \(error.message)")
                     return
                 }
                 let newer = try await NIOThreadPool.singleton.runIfActive { try store.recordAllocation(allocation, receivedAt: now) }

@@ -104,7 +104,8 @@ protocol RelayStore: Sendable {
     /// - Throws: `.notFound` for an unknown alert id.
     func acknowledgeAlert(id: String, by actor: String, at time: Timestamp) throws(RelayStoreError) -> StoredAlert
 
-    /// Appends an operator action to an alert's record; the first action also acknowledges it.
+    /// Appends an operator action to an alert's record; the first action also acknowledges it, and an
+    /// `acknowledge` of an acknowledged alert changes nothing.
     /// - Throws: `RelayStoreError.notFound` for an unknown alert.
     func recordAlertAction(id: String, _ record: AlertActionRecord) throws(RelayStoreError) -> StoredAlert
 

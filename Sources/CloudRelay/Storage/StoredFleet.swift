@@ -18,8 +18,8 @@ struct StoredFleet: Sendable, Equatable {
     var devices: [StoredDevice]
     /// The newest allocation recorded for the site, whether or not it is still in force.
     var allocation: StoredAllocation? = nil
-    /// Unresolved alerts of the site an operator has acknowledged.
-    var acknowledgedAlerts: Int = 0
+    /// Unresolved alerts an operator has acknowledged, per device id.
+    var acknowledgedAlerts: [String: Int] = [:]
 }
 
 extension StoredFleet {
@@ -27,15 +27,17 @@ extension StoredFleet {
     ///
     /// Capacities are nominal energy (Ah × V) in kWh; `available_capacity` is nominal energy × SoH × SoC of
     /// the online packs (SoH taken as 100 % where unknown). Power and the SoC/SoH averages count online packs
-    /// only (0 when none has a value). `active_alarms` counts the latest alarms of every pack that no operator
-    /// has acknowledged, `acknowledged_alarms` the acknowledged ones (the unresolved acknowledged alerts): an
-    /// acknowledgement moves an alarm from one to the other until it clears.
+    /// only (0 when none has a value). `active_alarms` counts the latest alarms of every pack, as the spec has
+    /// it; `acknowledged_alarms` how many of those an operator has acknowledged — per pack, the unresolved
+    /// acknowledged alerts, never more than the pack's alarms (an alert left open by a relay restart cannot
+    /// hide another pack's alarm).
     func fleetStatus(now: Timestamp, offlineAfter: Duration) -> FleetStatus {
         var summary = FleetSummary(
             totalDevices: devices.count, onlineDevices: 0, totalCapacity: 0, availableCapacity: 0, totalPower: 0,
             averageSoC: 0, averageSoH: 0, activeAlarms: 0)
         var soc = MetricSums()
         var soh = MetricSums()
+        var acknowledged = 0
         var rows: [FleetDeviceStatus] = []
         rows.reserveCapacity(devices.count)
         for device in devices {
@@ -45,6 +47,7 @@ extension StoredFleet {
             let energy = specifications.nominalCapacityAmpHours * specifications.nominalVoltageVolts / 1000
             summary.totalCapacity += energy
             summary.activeAlarms += state.alarmCount
+            acknowledged += min(acknowledgedAlerts[device.deviceID] ?? 0, state.alarmCount)
             if status == .online {
                 summary.onlineDevices += 1
                 summary.totalPower += state.power ?? 0
@@ -61,8 +64,7 @@ extension StoredFleet {
         }
         summary.averageSoC = soc.statistics?.avg ?? 0
         summary.averageSoH = soh.statistics?.avg ?? 0
-        summary.acknowledgedAlarms = min(acknowledgedAlerts, summary.activeAlarms)
-        summary.activeAlarms -= summary.acknowledgedAlarms ?? 0
+        summary.acknowledgedAlarms = acknowledged
         return FleetStatus(timestamp: now, siteID: siteID, summary: summary, devices: rows, optimization: optimization(now: now))
     }
 

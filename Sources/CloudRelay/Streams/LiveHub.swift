@@ -24,13 +24,18 @@ final class LiveHub: Sendable {
         var defaultFleetIntervalMilliseconds: Int
         /// The `update_interval` values accepted, in ms.
         var fleetIntervalRange: ClosedRange<Int>
+        /// How long the socket may take to accept one batch of frames before the connection is dropped (a peer
+        /// that stops reading altogether).
+        var writeDeadline: Duration
 
         init(
             queueCapacity: Int = 256, slowClientLimit: Duration = .seconds(10),
-            defaultFleetIntervalMilliseconds: Int = 5000, fleetIntervalRange: ClosedRange<Int> = 100...3_600_000
+            defaultFleetIntervalMilliseconds: Int = 5000, fleetIntervalRange: ClosedRange<Int> = 100...3_600_000,
+            writeDeadline: Duration = .seconds(10)
         ) {
             self.queueCapacity = queueCapacity
             self.slowClientLimit = slowClientLimit
+            self.writeDeadline = writeDeadline
             self.defaultFleetIntervalMilliseconds = defaultFleetIntervalMilliseconds
             self.fleetIntervalRange = fleetIntervalRange
         }
@@ -80,6 +85,19 @@ final class LiveHub: Sendable {
 
     /// Connections registered now.
     var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// How many clients subscribe to `topic` now.
+    func watchers(of topic: StreamTopic) -> Int {
+        state.withLock { state in
+            state.connections.values.filter { connection in
+                switch topic {
+                case .telemetry: connection.subscriptions.telemetry != nil
+                case .fleetStatus: connection.subscriptions.fleet != nil
+                case .alerts: connection.subscriptions.alerts != nil
+                }
+            }.count
+        }
+    }
 
     /// The sites some client has a fleet_status subscription for.
     var watchedFleetSites: Set<String> {

@@ -17,14 +17,22 @@ final class CommandProcessor: Sendable {
     private let client: MosquittoClient
     private let birth: BirthAnnouncer
     private let logger: Logger
+    /// Called with the pack's id after `update_parameters` saved its runtime parameters, before the command
+    /// completes: the agent re-clamps the pack's share of the allocation in force
+    /// (`AllocationProcessor.reapply(deviceID:)`). Throws when the new setpoint could not be written.
+    private let onParametersChanged: @Sendable (_ deviceID: String) async throws -> Void
 
-    init(siteID: String, packs: [String: Pack], store: CommandStore, client: MosquittoClient, birth: BirthAnnouncer, logger: Logger) {
+    init(
+        siteID: String, packs: [String: Pack], store: CommandStore, client: MosquittoClient, birth: BirthAnnouncer, logger: Logger,
+        onParametersChanged: @escaping @Sendable (_ deviceID: String) async throws -> Void
+    ) {
         self.siteID = siteID
         self.packs = packs
         self.store = store
         self.client = client
         self.birth = birth
         self.logger = logger
+        self.onParametersChanged = onParametersChanged
     }
 
     /// Handles one message from `pulsebms/{site}/+/commands`.
@@ -70,7 +78,8 @@ final class CommandProcessor: Sendable {
         }
 
         let latest = pack.poller.latest
-        let maintenance = (try? store.parameter(RuntimeParameter.maintenanceMode.rawValue, deviceID: deviceID)) == "true"
+        // A store that cannot be read counts as maintenance, as it does for allocations.
+        let maintenance = (try? store.maintenanceMode(deviceID: deviceID)) ?? true
         if let refusal = CommandSafetyCheck.refusal(
             command: command.command.type, checks: command.safetyChecks, snapshot: latest?.snapshot,
             verdict: latest?.verdict, criticalLatched: pack.poller.hasLatchedFault, maintenance: maintenance)
@@ -132,14 +141,22 @@ final class CommandProcessor: Sendable {
                 return .failure(CommandFailure(reason: "status not published: \(error)"))
             }
         case .updateParameters:
-            return updateParameters(command.command.parameters, deviceID: deviceID)
+            return await updateParameters(command.command.parameters, deviceID: deviceID)
         }
     }
 
     /// Sets the runtime parameters (`RuntimeParameter`): every one is checked, then all are saved or none;
-    /// anything else is refused by name.
-    private func updateParameters(_ parameters: JSONObject, deviceID: String) -> Result<String, CommandFailure> {
-        RuntimeParameter.update(parameters, deviceID: deviceID, in: store)
+    /// anything else is refused by name. Once saved, the pack's share of the allocation in force is clamped
+    /// again and written, so `completed` means the pack already runs within the new parameters.
+    private func updateParameters(_ parameters: JSONObject, deviceID: String) async -> Result<String, CommandFailure> {
+        let result = RuntimeParameter.update(parameters, deviceID: deviceID, in: store)
+        guard case .success(let saved) = result, !parameters.isEmpty else { return result }
+        do {
+            try await onParametersChanged(deviceID)
+        } catch {
+            return .failure(CommandFailure(reason: "\(saved) saved, but the setpoint in force was not rewritten: \(error)"))
+        }
+        return result
     }
 
     private func respond(

@@ -62,12 +62,34 @@ final class CommandStore: Sendable {
 
     /// Sets several runtime parameters of one pack in one transaction: all of them or none.
     func setParameters(_ values: [(name: String, value: String)], deviceID: String) throws {
+        try database.write { db in try Self.save(values, deviceID: deviceID, in: db) }
+    }
+
+    /// Sets runtime parameters of one pack in one transaction, computed from what the pack has stored when the
+    /// transaction starts (name → text), and returns what was saved. A value that depends on a stored one (a
+    /// limit that may only go down) then cannot race another command on the same pack.
+    func setParameters(
+        deviceID: String, computing values: ([String: String]) -> [(name: String, value: String)]
+    ) throws -> [(name: String, value: String)] {
         try database.write { db in
-            for (name, value) in values {
-                try db.execute(
-                    sql: "INSERT INTO runtime_parameters (device_id, name, value) VALUES (?, ?, ?) ON CONFLICT(device_id, name) DO UPDATE SET value = excluded.value",
-                    arguments: [deviceID, name, value])
+            var stored: [String: String] = [:]
+            let rows = try Row.fetchAll(db, sql: "SELECT name, value FROM runtime_parameters WHERE device_id = ?", arguments: [deviceID])
+            for row in rows {
+                let name: String? = row["name"]
+                let value: String? = row["value"]
+                if let name, let value { stored[name] = value }
             }
+            let saved = values(stored)
+            try Self.save(saved, deviceID: deviceID, in: db)
+            return saved
+        }
+    }
+
+    private static func save(_ values: [(name: String, value: String)], deviceID: String, in db: Database) throws {
+        for (name, value) in values {
+            try db.execute(
+                sql: "INSERT INTO runtime_parameters (device_id, name, value) VALUES (?, ?, ?) ON CONFLICT(device_id, name) DO UPDATE SET value = excluded.value",
+                arguments: [deviceID, name, value])
         }
     }
 
@@ -81,5 +103,10 @@ final class CommandStore: Sendable {
     /// none was ever set.
     func powerLimitFraction(deviceID: String) throws -> Double? {
         try parameter(RuntimeParameter.powerLimitPercent.rawValue, deviceID: deviceID).map(RuntimeParameter.powerLimitFraction(storedText:))
+    }
+
+    /// Whether a pack is in maintenance (`maintenance_mode`); `false` when it was never set.
+    func maintenanceMode(deviceID: String) throws -> Bool {
+        try parameter(RuntimeParameter.maintenanceMode.rawValue, deviceID: deviceID).map(RuntimeParameter.maintenance(storedText:)) ?? false
     }
 }

@@ -60,7 +60,7 @@ struct AlertActionTests {
             #expect(taken.status == .ok)
             let sent = try #require(api.commands.sent.withLock { $0.last })
             #expect(sent.0.command.type == .updateParameters)
-            #expect(sent.0.command.parameters == ["power_limit_percent": .number(70)])
+            #expect(sent.0.command.parameters == ["power_limit_at_most_percent": .number(70)])
             #expect(sent.1 == "site_001" && sent.2 == "pack_001")
             // The action is recorded with its command, and acting acknowledged the alert.
             let record = try #require(taken.json?["actions_taken"]?.arrayValue?.first)
@@ -73,7 +73,7 @@ struct AlertActionTests {
 
             // Without a body the offered default (50 %) applies.
             #expect(try await client.execute(uri: uri, method: .post, headers: operatorHeaders).status == .ok)
-            #expect(api.commands.sent.withLock { $0.last?.0.command.parameters } == ["power_limit_percent": .number(50)])
+            #expect(api.commands.sent.withLock { $0.last?.0.command.parameters } == ["power_limit_at_most_percent": .number(50)])
 
             // GET /alerts shows the same record.
             let listed = try await client.execute(uri: "/api/v1/alerts?site_id=site_001", method: .get, headers: viewer)
@@ -81,7 +81,7 @@ struct AlertActionTests {
         }
     }
 
-    /// The fleet summary counts an acknowledged alarm as acknowledged, not active, until it clears.
+    /// The fleet summary says how many of its active alarms are acknowledged, until they clear.
     @Test func acknowledgementsMoveAlarmsOutOfTheActiveCount() async throws {
         let api = try APIFixture()
         defer { api.remove() }
@@ -110,7 +110,17 @@ struct AlertActionTests {
             }
             #expect(try await summary() == (2, 0))
             #expect(try await client.execute(uri: "/api/v1/alerts/\(first)/acknowledge", method: .post, headers: headers).status == .ok)
-            #expect(try await summary() == (1, 1))
+            #expect(try await summary() == (2, 1))
+            // An acknowledged alert left open on a pack that reports no alarm (a relay restarted while it cleared)
+            // counts for nothing: it cannot hide another pack's alarm.
+            _ = try api.store.register(StorageSamples.registration("pack_002"), at: StorageSamples.start)
+            let stale = Alert(
+                timestamp: now, alertID: "alert_stale", severity: .warning, category: .temperature, siteID: "site_001",
+                deviceID: "pack_002", title: "stale", message: "stale", data: [:],
+                actions: [AlertAction(actionID: "acknowledge", label: "Acknowledge")])
+            _ = try api.store.upsertAlert(stale, code: "TEMP_001")
+            _ = try api.store.acknowledgeAlert(id: "alert_stale", by: "ops", at: now)
+            #expect(try await summary() == (2, 1))
             // Cleared: the pack stops reporting it, the acknowledged alert resolves and counts nowhere.
             let later = now.adding(milliseconds: 1000)
             _ = try api.store.ingest(
@@ -144,7 +154,7 @@ struct AlertActionTests {
                 uri: "/api/v1/alerts/\(alertID)/actions/reduce_power", method: .post, headers: headers, body: ByteBuffer(string: body))
             #expect(response.status.code == status)
             if status == 400 { #expect(response.json?["error"]?["code"]?.stringValue == "VALIDATION_ERROR") }
-            #expect(api.commands.sent.withLock { $0.last?.0.command.parameters["power_limit_percent"]?.numberValue } == limit)
+            #expect(api.commands.sent.withLock { $0.last?.0.command.parameters["power_limit_at_most_percent"]?.numberValue } == limit)
             // A refused action leaves no trace on the alert.
             let stored = try #require(try api.store.alert(id: alertID))
             #expect(stored.actionsTaken.count == (limit == nil ? 0 : 1))
@@ -192,7 +202,29 @@ struct AlertActionTests {
             }
             #expect(try api.store.alert(id: warning)?.actionsTaken.map(\.actionID) == ["acknowledge"])
 
-            // A resolved alert's pack is no longer in that state: no command, but it can still be acknowledged.
+            // Maintenance locks the pack against commands, but not against these, which only take power away.
+            _ = try api.store.recordDeviceStatus(
+                DeviceStatusMessage(
+                    timestamp: Timestamp(Date()), status: .maintenance, descriptor: StorageSamples.registration("pack_001")),
+                receivedAt: Timestamp(Date()))
+            let start = try await client.execute(
+                uri: "/api/v1/commands/pack_001", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"command_type": "start_discharge"}"#))
+            #expect(start.status.code == 423)
+            let inMaintenance = try await client.execute(uri: "/api/v1/alerts/\(critical)/actions/emergency_shutdown", method: .post, headers: headers)
+            #expect(inMaintenance.status == .ok)
+            let reduced = try await client.execute(uri: "/api/v1/alerts/\(warning)/actions/reduce_power", method: .post, headers: headers)
+            #expect(reduced.status == .ok)
+            #expect(api.commands.sent.withLock { $0.last?.0.command.parameters } == ["power_limit_at_most_percent": .number(50)])
+
+            // A resolved critical alert (an alarm that flickers) still takes an emergency shutdown.
+            _ = try api.store.resolveAlert(deviceID: "pack_001", code: "VOLT_001", at: Timestamp(Date()))
+            let afterResolve = try await client.execute(uri: "/api/v1/alerts/\(critical)/actions/emergency_shutdown", method: .post, headers: headers)
+            #expect(afterResolve.status == .ok)
+            #expect(api.commands.sent.withLock { $0.last?.0.command.type } == .emergencyShutdown)
+
+            // A resolved alert's pack is no longer in that state: no power reduction, but it can still be
+            // acknowledged.
             let resolvedID = try Self.raise("CURR_002", severity: .alarm, in: api)
             _ = try api.store.resolveAlert(deviceID: "pack_001", code: "CURR_002", at: Timestamp(Date()))
             let late = try await client.execute(uri: "/api/v1/alerts/\(resolvedID)/actions/reduce_power", method: .post, headers: headers)
@@ -268,6 +300,6 @@ struct AlertActionTests {
         #expect(acted.first?["code"]?.stringValue == "VALIDATION_ERROR")  // no action_id
         #expect(acted.last?["status"]?.stringValue == "acknowledged")
         #expect(acted.last?["actions_taken"]?.arrayValue?.first?["parameters"]?["power_reduction_percent"]?.numberValue == 40)
-        #expect(api.commands.sent.withLock { $0.last?.0.command.parameters } == ["power_limit_percent": .number(60)])
+        #expect(api.commands.sent.withLock { $0.last?.0.command.parameters } == ["power_limit_at_most_percent": .number(60)])
     }
 }

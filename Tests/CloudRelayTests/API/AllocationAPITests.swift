@@ -72,7 +72,8 @@ struct AllocationAPITests {
             #expect(implicit.status == .accepted)
             #expect(api.commands.allocations.withLock { $0.last?.0.siteID } == "site_001")
 
-            _ = try api.store.recordAllocation(sent[0].0, receivedAt: Timestamp(Date()))
+            // Recorded as soon as the broker has it (a relay sharing the subscription may be the one to hear it).
+            #expect(try api.store.fleetSummary(siteID: "site_001").allocation?.message.allocationID == "alloc_2")
             let fleet = try await client.execute(uri: "/api/v1/fleet/site_001", method: .get, headers: operatorHeaders)
             #expect(fleet.json?["optimization"]?["active_policy"]?.stringValue == "RL")
             #expect(fleet.json?["optimization"]?["performance_score"]?.numberValue == 0.94)

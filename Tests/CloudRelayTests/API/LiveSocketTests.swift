@@ -1,5 +1,8 @@
 import BMSCore
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import HummingbirdTesting
 import Logging
 import Synchronization
@@ -63,5 +66,88 @@ struct LiveSocketTests {
         #expect(telemetry?["data"]?["voltage"]?.numberValue != nil)
         #expect(telemetry?["data"]?["current"] == nil)  // filtered out by metrics
         #expect(telemetry?["metadata"]?["latency_ms"]?.numberValue == 0)
+    }
+
+    /// A peer that subscribes and then never reads: once the socket stops taking frames the relay drops the
+    /// connection after its write deadline, instead of a sender stuck forever on a full socket (and the client
+    /// registered for good).
+    @Test func aPeerThatStopsReadingIsDisconnected() async throws {
+        let api = try APIFixture()
+        defer { api.remove() }
+        let hub = LiveHub(configuration: LiveHub.Configuration(queueCapacity: 16, slowClientLimit: .seconds(60), writeDeadline: .seconds(1)))
+        let app = PulseBMSRelay.application(
+            store: api.store, commands: api.commands, metrics: api.metrics, verifier: try AuthFixtures.verifier(),
+            limiter: RateLimiter(policy: RateLimitPolicy(limit: 10_000, windowSeconds: 3600)), offlineAfter: .seconds(300),
+            host: "127.0.0.1", port: 0, logger: Logger(label: "test"), hub: hub)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let peer = try #require(StalledPeer(port: port, path: "/ws/stalled?access_token=\(api.adminKey.key)"))
+            defer { peer.close() }
+            try peer.send(text: #"{"type": "subscribe", "topic": "telemetry"}"#)
+            try await eventuallyAsync("the peer is subscribed", seconds: 10) { hub.connectionCount == 1 && hub.watchers(of: .telemetry) == 1 }
+            // About 20 MB of telemetry: far more than the socket buffers hold.
+            for second in 0..<1000 {
+                hub.publish(
+                    telemetry: StorageSamples.telemetry("pack_001", sequence: UInt64(second + 1), at: StorageSamples.at(seconds: Int64(second)), cells: 1000),
+                    receivedAt: StorageSamples.at(seconds: Int64(second)))
+            }
+            try await eventuallyAsync("the stalled peer is disconnected", seconds: 30) { hub.connectionCount == 0 }
+        }
+    }
+}
+
+/// A WebSocket client that connects, upgrades, can send, and never reads: a dashboard on a dead network.
+final class StalledPeer {
+    let descriptor: Int32
+
+    init?(port: Int, path: String) {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        var small: Int32 = 4096
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var address = FreePort.loopbackAddress(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        let request = """
+            GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n
+            """
+        guard connected == 0, Self.write(descriptor, Array(request.utf8)) else {
+            Glibc.close(descriptor)
+            return nil
+        }
+        // The 101 response, and nothing more is ever read.
+        var head: [UInt8] = []
+        var byte: UInt8 = 0
+        while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            guard read(descriptor, &byte, 1) == 1 else {
+                Glibc.close(descriptor)
+                return nil
+            }
+            head.append(byte)
+        }
+        guard String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 101") else {
+            Glibc.close(descriptor)
+            return nil
+        }
+    }
+
+    enum PeerError: Error { case writeFailed }  // or a message too long for a short frame
+
+    /// Sends one masked text frame (client frames are masked; the key here is zero, which masks nothing).
+    func send(text: String) throws {
+        let payload = Array(text.utf8)
+        guard payload.count < 126 else { throw PeerError.writeFailed }  // short frames only
+        let frame: [UInt8] = [0x81, 0x80 | UInt8(payload.count), 0, 0, 0, 0] + payload
+        guard Self.write(descriptor, frame) else { throw PeerError.writeFailed }
+    }
+
+    func close() {
+        Glibc.close(descriptor)
+    }
+
+    private static func write(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) } == bytes.count
     }
 }

@@ -9,10 +9,12 @@ import TestSupport
 
 /// Allocations arriving on `pulsebms/{site}/coordinator/allocation`, fed straight to the ingest's batch
 /// processing (the broker path itself is covered by the integration tests): kept newest per site, malformed
-/// ones counted and never stored.
+/// ones — and those the API would refuse: dated far ahead, already over, longer than a day — counted and never
+/// stored.
 @Suite("Allocation ingest")
 struct AllocationIngestTests {
-    static let t0 = StorageSamples.start
+    /// Now, to the millisecond: allocations are checked against the relay's clock.
+    static let t0 = Timestamp(millisecondsSinceEpoch: Timestamp(Date()).millisecondsSinceEpoch)
 
     /// An ingest service whose client is never started: what it would publish fails quietly as not connected.
     static func relay(_ store: SQLiteRelayStore) throws -> IngestService {
@@ -43,9 +45,13 @@ struct AllocationIngestTests {
             // Another site's allocation on this site's topic.
             try Self.message(AllocationSamples.allocation("alloc_3", site: "site_002", at: Self.t0.adding(milliseconds: 120_000)), topicSite: "site_001"),
             try Self.message(AllocationSamples.allocation("alloc_4", at: Self.t0.adding(milliseconds: 180_000), minutes: 0)),
+            // A day ahead of the relay's clock; over two hours ago; a year long.
+            try Self.message(AllocationSamples.allocation("alloc_5", at: Self.t0.adding(milliseconds: 86_400_000))),
+            try Self.message(AllocationSamples.allocation("alloc_6", at: Self.t0.adding(milliseconds: -7_200_000), minutes: 60)),
+            try Self.message(AllocationSamples.allocation("alloc_7", at: Self.t0.adding(milliseconds: 200_000), minutes: 525_600)),
         ])
         let counters = relay.snapshot
-        #expect(counters.malformed == 3)
+        #expect(counters.malformed == 6)
         #expect(counters.storeFailures == 0)
         #expect(try fixture.store.fleetSummary(siteID: "site_001").allocation?.message == newer)
         #expect(try fixture.store.fleetSummary(siteID: "site_002").allocation == nil)

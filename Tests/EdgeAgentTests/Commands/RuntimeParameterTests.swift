@@ -5,8 +5,9 @@ import TestSupport
 
 @testable import EdgeAgent
 
-/// `update_parameters`: every value checked before any is saved, kept per pack across a restart, and the
-/// power limit read back as the fraction `SetpointClamp` binds every setpoint to.
+/// `update_parameters`: every value checked before any is saved, kept per pack across a restart, the power
+/// limit read back as the fraction `SetpointClamp` binds every allocation share to, and
+/// `power_limit_at_most_percent` lowering that limit, never raising it.
 @Suite("Runtime parameters")
 struct RuntimeParameterTests {
     /// The reason of a refusal, or `nil` when the update went through.
@@ -78,7 +79,9 @@ struct RuntimeParameterTests {
             let both = RuntimeParameter.update(
                 ["maintenance_mode": "yes", "cell_voltage_max": .number(5), "power_limit_percent": .number(50)], deviceID: "p", in: store)
             let reasons = try #require(Self.refusal(both))
-            #expect(reasons.contains("not a runtime parameter: cell_voltage_max (allowed: maintenance_mode, power_limit_percent)"))
+            #expect(
+                reasons.contains(
+                    "not a runtime parameter: cell_voltage_max (allowed: maintenance_mode, power_limit_at_most_percent, power_limit_percent)"))
             #expect(reasons.contains("maintenance_mode must be true or false, not a string"))
             #expect(try store.parameter("power_limit_percent", deviceID: "p") == nil)
 
@@ -89,6 +92,128 @@ struct RuntimeParameterTests {
             #expect(try store.powerLimitFraction(deviceID: "p") == 0.3)
 
             #expect(try RuntimeParameter.update([:], deviceID: "p", in: store).get() == "nothing to change")
+        }
+    }
+
+    // MARK: - power_limit_at_most_percent
+
+    @Test func atMostLowersAHigherLimit() throws {
+        try Self.withStore { store, _ throws in
+            _ = try RuntimeParameter.update(["power_limit_percent": .number(80)], deviceID: "p", in: store).get()
+            let result = RuntimeParameter.update(["power_limit_at_most_percent": .number(50)], deviceID: "p", in: store)
+            #expect(try result.get() == "power_limit_percent = 50 (power_limit_at_most_percent 50)")
+            #expect(try store.parameter("power_limit_percent", deviceID: "p") == "50")
+            #expect(try store.powerLimitFraction(deviceID: "p") == 0.5)
+            // The at-most value itself is not stored: only the limit it lowered.
+            #expect(try store.parameter("power_limit_at_most_percent", deviceID: "p") == nil)
+        }
+    }
+
+    @Test func atMostNeverRaisesALowerLimit() throws {
+        try Self.withStore { store, _ throws in
+            _ = try RuntimeParameter.update(["power_limit_percent": .number(50)], deviceID: "p", in: store).get()
+            let milder = RuntimeParameter.update(["power_limit_at_most_percent": .number(80)], deviceID: "p", in: store)
+            #expect(try milder.get() == "power_limit_percent = 50 (power_limit_at_most_percent 80 does not raise it)")
+            #expect(try store.parameter("power_limit_percent", deviceID: "p") == "50")
+            // Exactly on the limit in force: it stays.
+            let equal = RuntimeParameter.update(["power_limit_at_most_percent": .number(50)], deviceID: "p", in: store)
+            #expect(try equal.get() == "power_limit_percent = 50 (power_limit_at_most_percent 50)")
+            #expect(try store.powerLimitFraction(deviceID: "p") == 0.5)
+            // Just below it: lowered.
+            _ = try RuntimeParameter.update(["power_limit_at_most_percent": .number(49.5)], deviceID: "p", in: store).get()
+            #expect(try store.parameter("power_limit_percent", deviceID: "p") == "49.5")
+            // The absolute setting still lifts it, deliberately.
+            _ = try RuntimeParameter.update(["power_limit_percent": .number(100)], deviceID: "p", in: store).get()
+            #expect(try store.powerLimitFraction(deviceID: "p") == 1)
+        }
+    }
+
+    /// Without a stored limit the pack counts as 100 %: any at-most value from 0 to 100 becomes the limit.
+    @Test(arguments: [(70.0, "70", 0.7), (0, "0", 0), (100, "100", 1)])
+    func atMostWithoutAStoredLimitSetsIt(percent: Double, stored: String, fraction: Double) throws {
+        try Self.withStore { store, path throws in
+            let result = RuntimeParameter.update(["power_limit_at_most_percent": .number(percent)], deviceID: "p", in: store)
+            #expect(try result.get() == "power_limit_percent = \(stored) (power_limit_at_most_percent \(stored))")
+            #expect(try store.parameter("power_limit_percent", deviceID: "p") == stored)
+            #expect(try CommandStore(path: path).powerLimitFraction(deviceID: "p") == fraction)
+            // Per pack: another pack keeps no limit.
+            #expect(try store.powerLimitFraction(deviceID: "q") == nil)
+        }
+    }
+
+    @Test(arguments: [
+        JSONValue.number(-0.001), .number(100.001), .number(150), .number(.infinity), .number(.nan), .string("50"), .bool(true), .null,
+    ])
+    func atMostOutOfRangeIsRefusedAndNothingSaved(value: JSONValue) throws {
+        try Self.withStore { store, _ throws in
+            // Nothing stored: still nothing.
+            let first = try #require(Self.refusal(RuntimeParameter.update(["power_limit_at_most_percent": value], deviceID: "p", in: store)))
+            #expect(first.contains("power_limit_at_most_percent must be a number from 0 to 100"), "\(first)")
+            #expect(try store.parameter("power_limit_percent", deviceID: "p") == nil)
+            // A stored limit stays as it was.
+            _ = try RuntimeParameter.update(["power_limit_percent": .number(40)], deviceID: "p", in: store).get()
+            let second = try #require(
+                Self.refusal(
+                    RuntimeParameter.update(["power_limit_at_most_percent": value, "maintenance_mode": true], deviceID: "p", in: store)))
+            #expect(second.contains("power_limit_at_most_percent must be a number from 0 to 100"), "\(second)")
+            #expect(try store.parameter("power_limit_percent", deviceID: "p") == "40")
+            #expect(try store.parameter("maintenance_mode", deviceID: "p") == nil)
+        }
+    }
+
+    /// Both in one command: both checked, the absolute value applied first, then lowered by the at-most value.
+    @Test func absoluteThenAtMostInOneCommand() throws {
+        try Self.withStore { store, _ throws in
+            _ = try RuntimeParameter.update(["power_limit_percent": .number(20)], deviceID: "p", in: store).get()
+            // The absolute 90 replaces the stored 20, then at most 50 lowers it.
+            let lowered = RuntimeParameter.update(
+                ["power_limit_percent": .number(90), "power_limit_at_most_percent": .number(50)], deviceID: "p", in: store)
+            #expect(try lowered.get() == "power_limit_percent = 50 (power_limit_at_most_percent 50)")
+            #expect(try store.parameter("power_limit_percent", deviceID: "p") == "50")
+            // The absolute 30 is below the at-most 50: 30 (the absolute value may raise a stored 20, not at-most).
+            _ = try RuntimeParameter.update(["power_limit_percent": .number(20)], deviceID: "p", in: store).get()
+            let kept = RuntimeParameter.update(
+                ["power_limit_percent": .number(30), "power_limit_at_most_percent": .number(50), "maintenance_mode": true],
+                deviceID: "p", in: store)
+            #expect(try kept.get() == "maintenance_mode = true, power_limit_percent = 30 (power_limit_at_most_percent 50 does not raise it)")
+            #expect(try store.parameter("power_limit_percent", deviceID: "p") == "30")
+            #expect(try store.maintenanceMode(deviceID: "p"))
+            // One of the two out of range: neither is saved.
+            let refused = RuntimeParameter.update(
+                ["power_limit_percent": .number(10), "power_limit_at_most_percent": .number(101)], deviceID: "p", in: store)
+            #expect(Self.refusal(refused) == "power_limit_at_most_percent must be a number from 0 to 100, not 101")
+            let refusedToo = RuntimeParameter.update(
+                ["power_limit_percent": .number(-1), "power_limit_at_most_percent": .number(10)], deviceID: "p", in: store)
+            #expect(Self.refusal(refusedToo) == "power_limit_percent must be a number from 0 to 100, not -1")
+            #expect(try store.parameter("power_limit_percent", deviceID: "p") == "30")
+        }
+    }
+
+    /// The resolution itself, against what a pack has stored (including text edited by hand, which counts as 0 %).
+    @Test(arguments: [
+        ("80", "50", "50"), ("50", "80", "50"), ("50", "50", "50"), ("0", "100", "0"), ("100", "0", "0"),
+        ("fifty", "70", "0"), ("150", "70", "0"),
+    ])
+    func atMostAgainstAStoredLimit(stored: String, atMost: String, result: String) {
+        let values = RuntimeParameter.values(for: [.powerLimitAtMostPercent: atMost], stored: ["power_limit_percent": stored])
+        #expect(values.map { $0.name } == ["power_limit_percent"])
+        #expect(values.map { $0.value } == [result])
+    }
+
+    // MARK: - maintenance_mode
+
+    @Test func maintenanceModeReadsBack() throws {
+        try Self.withStore { store, path throws in
+            #expect(try store.maintenanceMode(deviceID: "p") == false)
+            _ = try RuntimeParameter.update(["maintenance_mode": true], deviceID: "p", in: store).get()
+            #expect(try store.maintenanceMode(deviceID: "p"))
+            #expect(try CommandStore(path: path).maintenanceMode(deviceID: "p"))
+            #expect(try store.maintenanceMode(deviceID: "q") == false)
+            _ = try RuntimeParameter.update(["maintenance_mode": false], deviceID: "p", in: store).get()
+            #expect(try store.maintenanceMode(deviceID: "p") == false)
+            // Text edited by hand counts as maintenance, never as none.
+            try store.setParameters([(name: "maintenance_mode", value: "yes")], deviceID: "p")
+            #expect(try store.maintenanceMode(deviceID: "p"))
         }
     }
 

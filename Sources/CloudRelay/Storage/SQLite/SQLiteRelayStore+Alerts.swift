@@ -95,6 +95,8 @@ extension SQLiteRelayStore {
     func recordAlertAction(id: String, _ record: AlertActionRecord) throws(RelayStoreError) -> StoredAlert {
         try writing("record action '\(record.actionID)' on alert '\(id)'") { db in
             guard let alert = try Self.fetchAlert(db, id: id) else { throw RelayStoreError.notFound("alert '\(id)'") }
+            // Acknowledging what is acknowledged changes nothing (two operators clicking at once record one).
+            if record.actionID == "acknowledge", alert.acknowledgedAt != nil { return alert }
             let taken = try Self.json(alert.actionsTaken + [record])
             // Acting on an alert is seeing it: the first action acknowledges it too.
             try db.execute(

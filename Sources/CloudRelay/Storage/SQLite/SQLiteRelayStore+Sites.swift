@@ -31,13 +31,18 @@ extension SQLiteRelayStore {
                     siteID: siteID, message: try Self.decodeJSON(AgentStatusMessage.self, row, "message"),
                     receivedAt: try Self.timestamp(row, "received_at_ms"))
             }
-            let acknowledged = try Int.fetchOne(
+            var acknowledged: [String: Int] = [:]
+            for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT COUNT(*) FROM alert
+                    SELECT device_id, COUNT(*) AS count FROM alert
                     WHERE site_id = ? AND resolved_at_ms IS NULL AND acknowledged_at_ms IS NOT NULL
+                    GROUP BY device_id
                     """,
-                arguments: [siteID]) ?? 0
+                arguments: [siteID])
+            {
+                acknowledged[try row.decode(String.self, forColumn: "device_id")] = try row.decode(Int.self, forColumn: "count")
+            }
             return StoredFleet(
                 siteID: siteID, agent: agent, devices: devices, allocation: try Self.fetchAllocation(db, siteID: siteID),
                 acknowledgedAlerts: acknowledged)
