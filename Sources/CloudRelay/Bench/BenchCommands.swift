@@ -275,18 +275,32 @@ struct BenchWebSocketCommand: AsyncParsableCommand {
         let stop = Mutex(false)
     }
 
-    /// The value of the last `"timestamp":"…"` in a JSON text.
+    /// The value of the last `"timestamp":"…"` in a JSON text. A byte search: Foundation's `range(of:)` goes
+    /// through NSString on Linux and would make the clients the bottleneck.
     static func lastTimestamp(in text: String) -> Substring? {
-        guard let key = text.range(of: #""timestamp":""#, options: .backwards),
-            let end = text[key.upperBound...].firstIndex(of: "\"")
+        let utf8 = Array(text.utf8)
+        guard let start = lastIndex(of: Array(#""timestamp":""#.utf8), in: utf8),
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "\""))
         else { return nil }
-        return text[key.upperBound..<end]
+        return Substring(decoding: utf8[start..<end], as: UTF8.self)
     }
 
     /// The value of `"dropped_messages":N` in a JSON text, if there is one.
     static func droppedCount(in text: String) -> Int? {
-        guard let key = text.range(of: #""dropped_messages":"#) else { return nil }
-        return Int(text[key.upperBound...].prefix { $0.isNumber })
+        let utf8 = Array(text.utf8)
+        guard let start = lastIndex(of: Array(#""dropped_messages":"#.utf8), in: utf8) else { return nil }
+        return Int(String(decoding: utf8[start...].prefix { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self))
+    }
+
+    /// The index just past the last occurrence of `pattern` in `bytes`.
+    static func lastIndex(of pattern: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
+        var index = bytes.count - pattern.count
+        while index >= 0 {
+            if bytes[index] == first, bytes[index..<(index + pattern.count)].elementsEqual(pattern) { return index + pattern.count }
+            index -= 1
+        }
+        return nil
     }
 
     /// User + system CPU seconds of a process, from /proc/PID/stat.
