@@ -121,7 +121,7 @@ final class LiveHub: Sendable {
     /// The alert action `text` asks for, if it is a well-formed `alert_action` message; anything else is the
     /// hub's to handle (and to refuse).
     static func alertAction(in text: String) -> AlertActionRequest? {
-        guard text.contains("alert_action"), case .alertAction(let request)? = try? decode(text) else { return nil }
+        guard case .alertAction(let request)? = try? decode(text) else { return nil }
         return request
     }
 
