@@ -27,6 +27,16 @@ struct AlertTracker: Sendable {
     private var active: [String: [String: ActiveAlarm]] = [:]
     private var newest: [String: Timestamp] = [:]
 
+    /// Takes up the unresolved alerts of a store (the relay restarted): the next sample of each device resolves
+    /// those whose alarm is gone and escalates, under the same id, those whose alarm rose — instead of leaving
+    /// them open for ever and raising duplicates.
+    mutating func restore(_ open: [(deviceID: String, code: String, alertID: String, severity: Severity, since: Timestamp)]) {
+        for alarm in open {
+            active[alarm.deviceID, default: [:]][alarm.code] = ActiveAlarm(
+                alertID: alarm.alertID, severity: alarm.severity, since: alarm.since)
+        }
+    }
+
     /// The events one sample causes; none for a sample older than the newest seen for its device.
     mutating func update(
         siteID: String, deviceID: String, timestamp: Timestamp, alarms: AlarmSummary, now: Timestamp = Timestamp(Date())

@@ -68,6 +68,7 @@ final class IngestService: Service, CommandSender {
     }
 
     func run() async throws {
+        await restoreAlerts()
         client.start()
         let filters = try TopicFilter.relaySubscriptions.map { filter throws -> String in
             try shareGroup.map { try filter.shared(group: $0).rawValue } ?? filter.rawValue
@@ -218,6 +219,20 @@ final class IngestService: Service, CommandSender {
         let message = WebSocketServerMessage.alert(alert)
         let topic = MQTTTopic.fleet(site: try TopicIdentifier(site), .alerts)
         try await client.publish(topic.path, payload: Array(try WireCoding.encode(message)), qos: .atLeastOnce)
+    }
+
+    /// Takes up the alerts left open by the last run, before any message is processed.
+    func restoreAlerts() async {
+        let store = store
+        do {
+            let open = try await NIOThreadPool.singleton.runIfActive { try store.unresolvedAlerts() }
+            tracker.withLock { tracker in
+                tracker.restore(open.map { ($0.alert.deviceID, $0.code, $0.alert.alertID, $0.alert.severity, $0.alert.timestamp) })
+            }
+            if !open.isEmpty { logger.info("Open alerts taken up", metadata: ["count": "\(open.count)"]) }
+        } catch {
+            logger.error("Open alerts could not be read; they resolve once their packs alarm again", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Rebuilds the fleet status of every site a client watches, so each push carries the packs' current

@@ -104,6 +104,9 @@ protocol RelayStore: Sendable {
     /// - Throws: `.notFound` for an unknown alert id.
     func acknowledgeAlert(id: String, by actor: String, at time: Timestamp) throws(RelayStoreError) -> StoredAlert
 
+    /// Every unresolved alert, oldest first (to restore the alert tracker when the relay starts).
+    func unresolvedAlerts() throws(RelayStoreError) -> [StoredAlert]
+
     /// Appends an operator action to an alert's record; the first action also acknowledges it, and an
     /// `acknowledge` of an acknowledged alert changes nothing.
     /// - Throws: `RelayStoreError.notFound` for an unknown alert.

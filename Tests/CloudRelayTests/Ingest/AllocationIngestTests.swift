@@ -58,3 +58,52 @@ struct AllocationIngestTests {
         await relay.client.stop()
     }
 }
+
+/// Alerts left open by a relay that stopped: taken up at start, so the next sample of the pack resolves or
+/// escalates them under their own ids instead of leaving them open for ever.
+@Suite("Alert tracker restore")
+struct AlertRestoreTests {
+    /// A store with one open TEMP_001 warning on pack_001 raised a minute ago, and its id.
+    static func storeWithOpenAlert() throws -> (StoreFixture, String) {
+        let fixture = try StoreFixture()
+        _ = try fixture.store.register(StorageSamples.registration("pack_001"), at: StorageSamples.start)
+        let raisedAt = Timestamp(Date()).adding(milliseconds: -60_000)
+        var tracker = AlertTracker()
+        let warm = AlarmDetail(code: "TEMP_001", severity: .warning, message: "46 °C", data: [:])
+        for event in tracker.update(siteID: "site_001", deviceID: "pack_001", timestamp: raisedAt, alarms: StorageSamples.alarms([warm])) {
+            if case .raised(let alert) = event { return (fixture, try fixture.store.upsertAlert(alert, code: "TEMP_001").alert.alert.alertID) }
+        }
+        throw RestoreTestError.notRaised
+    }
+
+    enum RestoreTestError: Error { case notRaised }
+
+    static func sample(_ details: [AlarmDetail]) throws -> MQTTMessage {
+        let message = StorageSamples.telemetry("pack_001", sequence: 2, at: Timestamp(Date()), alarms: StorageSamples.alarms(details))
+        return MQTTMessage(topic: "pulsebms/site_001/pack_001/telemetry", payload: Array(try WireCoding.encode(message)), qos: .atLeastOnce, retain: false)
+    }
+
+    /// Restored or not → whether a sample without the alarm resolves the open alert.
+    @Test(arguments: [true, false])
+    func aClearedAlarmResolvesItsOpenAlert(restored: Bool) async throws {
+        let (fixture, alertID) = try Self.storeWithOpenAlert()
+        defer { fixture.remove() }
+        let relay = try AllocationIngestTests.relay(fixture.store)
+        if restored { await relay.restoreAlerts() }
+        await relay.process([try Self.sample([])])
+        #expect(try fixture.store.alert(id: alertID)?.status == (restored ? .resolved : .active))
+        await relay.client.stop()
+    }
+
+    @Test func aRisingAlarmEscalatesItsOpenAlert() async throws {
+        let (fixture, alertID) = try Self.storeWithOpenAlert()
+        defer { fixture.remove() }
+        let relay = try AllocationIngestTests.relay(fixture.store)
+        await relay.restoreAlerts()
+        await relay.process([try Self.sample([AlarmDetail(code: "TEMP_001", severity: .alarm, message: "56 °C", data: [:])])])
+        let alerts = try fixture.store.alerts(AlertFilter(deviceID: "pack_001")).items
+        #expect(alerts.map(\.alert.alertID) == [alertID])
+        #expect(alerts.first?.alert.severity == .alarm)
+        await relay.client.stop()
+    }
+}

@@ -3,7 +3,8 @@
 (Tests/IntegrationTests/DashboardBrowserTests.swift).
 
     dashboard_check.py URL DEVICE_ID SCREENSHOT.png [--timeout 90] [--min-live-messages 10]
-                       [--expect-devices N] [--fleet-screenshot FLEET.png] [--chromium PATH]
+                       [--expect-devices N] [--fleet-screenshot FLEET.png] [--alert-action ACTION]
+                       [--chromium PATH]
 
 URL is the dashboard with its token as the page takes it, e.g.
 http://127.0.0.1:8080/dashboard/?access_token=pbk_… (the page moves the token into sessionStorage and
@@ -20,10 +21,19 @@ read from the page's DOM, polled every 100 ms:
      numbers from live telemetry, the cell-voltage chart drawn with a bar per cell (counted from the canvas
      pixels, not only its data-cells attribute), the line charts holding samples, the socket open and at
      least --min-live-messages live messages received;
-  3. a PNG screenshot of the whole device page (valid signature and header, larger than a blank page).
+  3. with --alert-action acknowledge|reduce_power, an operator's action on an alert of DEVICE_ID: the first
+     alert in the page's list whose button for that action is enabled (waited for, so it may arrive by the
+     socket too) is clicked with the mouse, as a person would (it must be the topmost element at its centre);
+     then the item must be re-rendered from the relay's answer with data-status="acknowledged" and who
+     acknowledged it, and for reduce_power with one more action in `[data-actions-taken]`. An error shown in
+     the item's `.alert-result` (data-ok="false"), or the alert leaving the list, fails at once;
+  4. a PNG screenshot of the whole device page (valid signature and header, larger than a blank page), taken
+     after the alert action, if any, so it shows the alert as it then stands.
 
-Prints one JSON object on stdout: {"ok": true, "fleet": {...}, "device": {...}, "screenshot": {...},
-"console": [...]} with the values found in the DOM (text as shown and the raw number in data-value). On
+Prints one JSON object on stdout: {"ok": true, "fleet": {...}, "device": {...}, "alert": {...},
+"screenshot": {...}, "console": [...]} with the values found in the DOM (text as shown and the raw number in
+data-value; "alert" only with --alert-action: the alert's id, the action, its status before and after, and
+the texts the item shows). On
 failure it prints {"ok": false, "error": "...", "last_state": {...}, "console": [...]}, says why on stderr,
 and exits 1 (2 when Chromium cannot be started). A JavaScript exception, a console.error and a browser log
 entry at error level (a failed request, a refused socket) all fail the check. Chromium and its temporary
@@ -457,6 +467,60 @@ return {
 })()"""
 
 
+# The device page's alert list. `clicked` is the item the check clicked (kept in a property of the check's own
+# on `window`): whether the page has since replaced it, and what its result line says.
+ALERTS_JS = "(() => {" + COMMON_JS + r"""
+const item = (node) => {
+  const result = node.querySelector('.alert-result');
+  const acknowledged = node.querySelector('[data-acknowledged-by]');
+  const taken = node.querySelector('[data-actions-taken]');
+  return {
+    alert_id: node.dataset.alertId,
+    device_id: node.dataset.deviceId,
+    status: node.dataset.status,
+    severity: node.dataset.severity,
+    title: text(node.querySelector('.alert-title')),
+    message: text(node.querySelector('.alert-head + div')),
+    buttons: Array.from(node.querySelectorAll('.alert-actions button[data-action]')).map((button) => ({
+      action: button.dataset.action, text: text(button), disabled: button.disabled,
+    })),
+    acknowledged_by: acknowledged ? acknowledged.dataset.acknowledgedBy : null,
+    acknowledged_text: text(acknowledged),
+    actions_taken: taken ? Number(taken.dataset.actionsTaken) : 0,
+    actions_taken_text: text(taken),
+    result_text: text(result) || null,
+    result_ok: result && result.dataset.ok !== undefined ? result.dataset.ok : null,
+  };
+};
+const clicked = window.__dashboardCheckClicked;
+return {
+  ...common,
+  device_id: body.dataset.deviceId || null,
+  alerts: Array.from(document.querySelectorAll('#view #alert-list li[data-alert-id]')).map(item),
+  clicked: clicked ? { replaced: !clicked.isConnected, ...item(clicked) } : null,
+};
+})()"""
+
+# Scrolls the alert's button into view and returns where its centre is, in viewport pixels, and whether a click
+# there lands on it (nothing drawn over it). The item is remembered to tell when the page replaces it.
+CLICK_TARGET_JS = r"""((alertId, action) => {
+const node = Array.from(document.querySelectorAll('#view #alert-list li[data-alert-id]'))
+  .find((candidate) => candidate.dataset.alertId === alertId);
+const button = node && node.querySelector(`.alert-actions button[data-action="${action}"]`);
+if (!button) return null;
+window.__dashboardCheckClicked = node;
+button.scrollIntoView({ block: 'center', inline: 'nearest', behavior: 'instant' });
+const box = button.getBoundingClientRect();
+const x = box.left + box.width / 2;
+const y = box.top + box.height / 2;
+const hit = document.elementFromPoint(x, y);
+return { x, y, width: box.width, height: box.height, hits_button: !!hit && button.contains(hit),
+         hit: hit ? hit.outerHTML.slice(0, 120) : null };
+})"""
+
+ALERT_ACTIONS = ("acknowledge", "reduce_power")
+
+
 def is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -529,6 +593,80 @@ def wait_for(devtools, expression, missing, deadline, what):
         devtools.pump(POLL_SECONDS)
 
 
+def alert_offering(state, device_id, action):
+    """The first alert of `device_id` in the list whose `action` button is enabled, or None."""
+    for alert in state.get("alerts") or []:
+        if alert["device_id"] == device_id and any(
+                button["action"] == action and not button["disabled"] for button in alert["buttons"]):
+            return alert
+    return None
+
+
+def alert_action_missing(state, alert_id, action, before):
+    """What the clicked alert's item still lacks after `action`, or None once it shows the relay's answer.
+    Raises CheckFailed at once when the item shows an error or the alert has left the list."""
+    clicked = state.get("clicked") or {}
+    if clicked.get("result_ok") == "false":
+        raise CheckFailed(f"{action} on {alert_id} failed in the page: {clicked.get('result_text')}", state)
+    if not clicked.get("replaced"):
+        return f"the item re-rendered from the relay's answer (it shows {clicked.get('result_text')!r})"
+    alert = next((alert for alert in state.get("alerts") or [] if alert["alert_id"] == alert_id), None)
+    if alert is None:
+        raise CheckFailed(f"{alert_id} left the alert list after {action} (resolved?)", state)
+    if alert["result_ok"] == "false":
+        raise CheckFailed(f"{action} on {alert_id} failed in the page: {alert['result_text']}", state)
+    if alert["status"] != "acknowledged":
+        return f"data-status=\"acknowledged\" (it is {alert['status']!r})"
+    if not alert["acknowledged_by"]:
+        return "who acknowledged it ([data-acknowledged-by])"
+    if action != "acknowledge":
+        if alert["actions_taken"] < before["actions_taken"] + 1:
+            return f"one more action in [data-actions-taken] (have {alert['actions_taken']}, had {before['actions_taken']})"
+        if action.replace("_", " ") not in (alert["actions_taken_text"] or ""):
+            return f"{action} among the actions taken (they read {alert['actions_taken_text']!r})"
+    return None
+
+
+def click(devtools, x, y):
+    """A left click with the mouse at viewport pixel (x, y), as Chromium gets it from a person."""
+    devtools.call("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+    for kind in ("mousePressed", "mouseReleased"):
+        devtools.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", buttons=1, clickCount=1)
+
+
+def take_alert_action(devtools, device_id, action, deadline):
+    """Clicks `action` on an alert of `device_id` on its page and waits for the page to show the relay's answer."""
+    offering = wait_for(
+        devtools, ALERTS_JS,
+        lambda state: None if alert_offering(state, device_id, action) else (
+            f"an alert of {device_id} offering {action} "
+            f"(the list has {[(alert['alert_id'], alert['status']) for alert in state.get('alerts') or []]})"),
+        deadline, f"an alert of {device_id} offering {action}")
+    before = alert_offering(offering, device_id, action)
+    alert_id = before["alert_id"]
+    target = devtools.evaluate(f"{CLICK_TARGET_JS}({json.dumps(alert_id)}, {json.dumps(action)})")
+    if target is None:
+        raise CheckFailed(f"the {action} button of {alert_id} went away before it was clicked", offering)
+    if not target["hits_button"]:
+        raise CheckFailed(f"the {action} button of {alert_id} is covered by {target['hit']}", offering)
+    click(devtools, target["x"], target["y"])
+    after = wait_for(
+        devtools, ALERTS_JS, lambda state: alert_action_missing(state, alert_id, action, before), deadline,
+        f"{alert_id} to show the answer to {action}")
+    shown = next(alert for alert in after["alerts"] if alert["alert_id"] == alert_id)
+    # Back to the top, so that the page is laid out as it was opened for the screenshot.
+    devtools.evaluate("window.scrollTo(0, 0)")
+    return {
+        "alert_id": alert_id, "action": action,
+        "button_text": next(button["text"] for button in before["buttons"] if button["action"] == action),
+        "status_before": before["status"], "actions_taken_before": before["actions_taken"],
+        **{key: shown[key] for key in (
+            "status", "severity", "title", "message", "acknowledged_by", "acknowledged_text", "actions_taken",
+            "actions_taken_text", "result_text", "result_ok", "buttons")},
+        "alerts_listed": len(after["alerts"]),
+    }
+
+
 def screenshot(devtools, path, min_bytes):
     # The whole page, not only the window: its layout height decides the clip.
     metrics = devtools.call("Page.getLayoutMetrics")
@@ -587,6 +725,8 @@ def run(arguments, report):
             lambda state: device_missing(state, arguments.device_id, seen_before, arguments.min_live_messages),
             deadline, f"{arguments.device_id}'s page with live values")
         report["device"] = device
+        if arguments.alert_action:
+            report["alert"] = take_alert_action(devtools, arguments.device_id, arguments.alert_action, deadline)
         report["screenshot"] = screenshot(devtools, arguments.screenshot, arguments.min_screenshot_bytes)
         # Anything logged while the screenshot was taken counts too.
         devtools.pump(0)
@@ -609,6 +749,9 @@ def main():
     parser.add_argument("--min-live-messages", type=int, default=10, help="socket messages the page must have counted")
     parser.add_argument("--expect-devices", type=int, help="rows the fleet's device table must have")
     parser.add_argument("--fleet-screenshot", help="also a PNG of the fleet view")
+    parser.add_argument(
+        "--alert-action", choices=ALERT_ACTIONS,
+        help="on the device page, take this action on an alert of the device and check the page's answer")
     parser.add_argument("--min-screenshot-bytes", type=int, default=20_000, help="smallest plausible PNG (default 20000)")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     arguments = parser.parse_args()

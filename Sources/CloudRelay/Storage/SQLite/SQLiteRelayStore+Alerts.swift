@@ -92,6 +92,13 @@ extension SQLiteRelayStore {
         }
     }
 
+    func unresolvedAlerts() throws(RelayStoreError) -> [StoredAlert] {
+        try reading("list unresolved alerts") { db in
+            try Row.fetchAll(db, sql: "\(Self.alertSelect) WHERE resolved_at_ms IS NULL ORDER BY raised_at_ms, alert_id")
+                .map(Self.storedAlert)
+        }
+    }
+
     func recordAlertAction(id: String, _ record: AlertActionRecord) throws(RelayStoreError) -> StoredAlert {
         try writing("record action '\(record.actionID)' on alert '\(id)'") { db in
             guard let alert = try Self.fetchAlert(db, id: id) else { throw RelayStoreError.notFound("alert '\(id)'") }
