@@ -304,7 +304,12 @@ final class IngestService: Service, CommandSender {
                 // Alerts raised by another relay sharing the subscription: stored once (upsert by id).
                 guard case .alert(let alert) = try WireCoding.decode(WebSocketServerMessage.self, from: message.payload) else { return }
                 let code = alert.data["code"]?.stringValue ?? alert.alertID
-                _ = try await NIOThreadPool.singleton.runIfActive { try store.upsertAlert(alert, code: code) }
+                _ = try await NIOThreadPool.singleton.runIfActive {
+                    // An echo older than what is stored (this relay's own raise arriving after the escalation it
+                    // also published) must not take the severity back down.
+                    if let known = try store.alert(id: alert.alertID), known.updatedAt >= alert.timestamp { return }
+                    _ = try store.upsertAlert(alert, code: code)
+                }
             default:
                 break  // the relay's own publications and topics it does not consume
             }

@@ -107,3 +107,39 @@ struct AlertRestoreTests {
         await relay.client.stop()
     }
 }
+
+/// Alerts heard back on `pulsebms/{site}/fleet/alerts` (this relay's own, or another's in the share group).
+@Suite("Alert echoes")
+struct AlertEchoTests {
+    @Test func aLateEchoOfTheRaiseDoesNotUndoAnEscalation() async throws {
+        let fixture = try StoreFixture()
+        defer { fixture.remove() }
+        let relay = try AllocationIngestTests.relay(fixture.store)
+        let raisedAt = Timestamp(Date()).adding(milliseconds: -60_000)
+        var tracker = AlertTracker()
+        var published: [Alert] = []
+        for (offset, severity) in [(0, Severity.warning), (10_000, .critical)] {
+            let detail = AlarmDetail(code: "TEMP_001", severity: severity, message: "\(severity)", data: [:])
+            for event in tracker.update(
+                siteID: "site_001", deviceID: "pack_001", timestamp: raisedAt.adding(milliseconds: Int64(offset)),
+                alarms: StorageSamples.alarms([detail]))
+            {
+                if case .raised(let alert) = event {
+                    _ = try fixture.store.upsertAlert(alert, code: "TEMP_001")
+                    published.append(alert)
+                }
+            }
+        }
+        try #require(published.count == 2)
+        func echo(_ alert: Alert) throws -> MQTTMessage {
+            MQTTMessage(
+                topic: "pulsebms/site_001/fleet/alerts", payload: Array(try WireCoding.encode(WebSocketServerMessage.alert(alert))),
+                qos: .atLeastOnce, retain: false)
+        }
+        // The escalation's echo first, then the raise's, late.
+        await relay.process([try echo(published[1]), try echo(published[0])])
+        #expect(try fixture.store.alert(id: published[0].alertID)?.alert.severity == .critical)
+        #expect(relay.snapshot.malformed == 0 && relay.snapshot.storeFailures == 0)
+        await relay.client.stop()
+    }
+}

@@ -609,7 +609,7 @@ def alert_action_missing(state, alert_id, action, before):
     if clicked.get("result_ok") == "false":
         raise CheckFailed(f"{action} on {alert_id} failed in the page: {clicked.get('result_text')}", state)
     if not clicked.get("replaced"):
-        return f"the item re-rendered from the relay's answer (it shows {clicked.get('result_text')!r})"
+        return f"item re-rendered from the relay's answer (the clicked one shows {clicked.get('result_text')!r})"
     alert = next((alert for alert in state.get("alerts") or [] if alert["alert_id"] == alert_id), None)
     if alert is None:
         raise CheckFailed(f"{alert_id} left the alert list after {action} (resolved?)", state)
@@ -618,7 +618,7 @@ def alert_action_missing(state, alert_id, action, before):
     if alert["status"] != "acknowledged":
         return f"data-status=\"acknowledged\" (it is {alert['status']!r})"
     if not alert["acknowledged_by"]:
-        return "who acknowledged it ([data-acknowledged-by])"
+        return "name in [data-acknowledged-by]"
     if action != "acknowledge":
         if alert["actions_taken"] < before["actions_taken"] + 1:
             return f"one more action in [data-actions-taken] (have {alert['actions_taken']}, had {before['actions_taken']})"
@@ -639,8 +639,8 @@ def take_alert_action(devtools, device_id, action, deadline):
     offering = wait_for(
         devtools, ALERTS_JS,
         lambda state: None if alert_offering(state, device_id, action) else (
-            f"an alert of {device_id} offering {action} "
-            f"(the list has {[(alert['alert_id'], alert['status']) for alert in state.get('alerts') or []]})"),
+            f"alert with an enabled {action} button "
+            f"(listed: {[(alert['alert_id'], alert['status']) for alert in state.get('alerts') or []]})"),
         deadline, f"an alert of {device_id} offering {action}")
     before = alert_offering(offering, device_id, action)
     alert_id = before["alert_id"]
