@@ -197,8 +197,22 @@ struct ForwardingService: Service {
             }
             outer.cancelAll()
         }
-        // A clean stop says goodbye itself (the broker discards the Will on a normal disconnect).
-        if client.isConnected { try? await birth.announce(on: client, status: .offline) }
+        // A clean stop says goodbye itself (the broker discards the Will on a normal disconnect) — for at most a
+        // few seconds: a broker that vanishes mid-goodbye never acknowledges it, and must not hold the stop.
+        if client.isConnected {
+            let (finished, finish) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+            let goodbye = Task {
+                try? await birth.announce(on: client, status: .offline)
+                finish.yield()
+            }
+            let deadline = Task {
+                try? await Task.sleep(for: .seconds(3))
+                finish.yield()
+            }
+            for await _ in finished { break }
+            goodbye.cancel()
+            deadline.cancel()
+        }
         await client.stop()
     }
 }

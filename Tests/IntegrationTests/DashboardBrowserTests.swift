@@ -7,7 +7,9 @@ import TestSupport
 /// scripts/bootstrap.sh) opens it on a relay fed by the simulator through the agent and a real broker.
 /// Peers/dashboard_check.py drives the browser over the DevTools protocol: the fleet table with live values,
 /// then one pack's page with live tiles, a bar per cell and an open socket, and a screenshot of that page. What
-/// the page shows must agree with the relay's REST API and with the simulator.
+/// the page shows must agree with the relay's REST API and with the simulator. Then the pack is heated until its
+/// alarm raises an alert, and an operator reduces its power with the alert's button on the pack's page: the
+/// relay must record it as the page shows it, and the command must reach the pack.
 @Suite("Dashboard in a browser", .serialized)
 struct DashboardBrowserTests {
     static let root = StoreAndForwardTests.root
@@ -18,6 +20,11 @@ struct DashboardBrowserTests {
     /// The pack whose page is opened: unit 2 of `StoreAndForwardTests.site`, NMC with 14 cells (the others have 16).
     static let device = "pack_nmc"
     static let simulatorUnit = 2
+    /// Past the charging temperature's recommended safety limit (SAF-OTC-01, 40 °C: an alarm, whose alert offers
+    /// reduce_power) and short of every maximum safety limit (45 °C charging, 65 °C), so that no protective stop
+    /// latches and the alert stays open while the browser acts. The simulator's hottest cell runs 0.9 K above
+    /// the pack, and the pack cools toward 25 °C over about half an hour, far from the alarm's release (38 °C).
+    static let alarmTemperatureCelsius = 42
 
     @Test func fleetAndPackPagesShowTheSimulatedSiteLive() async throws {
         // A missing program fails the test (CI installs them): the error names scripts/bootstrap.sh.
@@ -41,7 +48,12 @@ struct DashboardBrowserTests {
                 }
             }
 
-            let report = try await Self.runCheck(python: python, chromium: chromium, relay: relay, expectDevices: devices.count)
+            let report = try await Self.runCheck(
+                "device", python: python, chromium: chromium, relay: relay,
+                options: [
+                    "--fleet-screenshot", Self.artifacts.appendingPathComponent("fleet.png").path,
+                    "--expect-devices", String(devices.count),
+                ])
             let records = Dictionary(uniqueKeysWithValues: devices.compactMap { device in
                 relay.call("GET", "/api/v1/devices/\(device)").json.map { (device, $0) }
             })
@@ -110,6 +122,50 @@ struct DashboardBrowserTests {
                 #expect(png.count > 20_000, "\(key): \(png.count) bytes is a blank page")
             }
 
+            // An operator's action in the browser: the pack overheats, its alarm raises an alert offering
+            // reduce_power, and the button on the pack's page reduces its power.
+            let heated = try simulator.control("temperature \(Self.simulatorUnit) \(Self.alarmTemperatureCelsius)")
+            try #require(heated == "ok", "the simulator answered \(heated)")
+            try await eventually("an alarm-level temperature alert of \(Self.device) offering reduce_power", seconds: 30) {
+                guard let alert = Self.temperatureAlert(relay) else { return false }
+                // Waiting for its final severity: a rise after the click would clear the acknowledgement.
+                return alert["severity"]?.stringValue == "alarm" && alert["status"]?.stringValue == "active"
+                    && alert["actions"]?.arrayValue?.contains { $0["action_id"]?.stringValue == "reduce_power" } == true
+            }
+            let alertID = try #require(Self.temperatureAlert(relay)?["alert_id"]?.stringValue)
+            let acted = try await Self.runCheck(
+                "alert", python: python, chromium: chromium, relay: relay, options: ["--alert-action", "reduce_power"])
+            #expect(acted["console"]?.arrayValue?.filter { $0["level"]?.stringValue == "error" } == [])
+            // A development key's principal is the key's id, the 12 characters after `pbk_`.
+            let subject = String(relay.key.dropFirst("pbk_".count).prefix(12))
+            let shown = try #require(acted["alert"])
+            #expect(shown["alert_id"]?.stringValue == alertID, "the page acted on another alert")
+            #expect(shown["action"]?.stringValue == "reduce_power")
+            #expect(shown["status_before"]?.stringValue == "active")
+            #expect(shown["status"]?.stringValue == "acknowledged")
+            #expect(shown["acknowledged_by"]?.stringValue == subject)
+            #expect(shown["actions_taken"]?.numberValue == 1)
+            #expect(shown["actions_taken_text"]?.stringValue?.contains("reduce power by \(subject)") == true)
+            #expect(shown["result_ok"]?.stringValue != "false", "\(shown["result_text"]?.stringValue ?? "")")
+
+            // The relay recorded what the page shows: acknowledged by the key's subject, power reduced by a command
+            // that the agent carries out.
+            let recorded = try #require(
+                relay.call("GET", "/api/v1/alerts?device_id=\(Self.device)").json?["alerts"]?.arrayValue?
+                    .first { $0["alert_id"]?.stringValue == alertID })
+            #expect(recorded["status"]?.stringValue == "acknowledged")
+            #expect(recorded["acknowledged_by"]?.stringValue == subject)
+            let reductions = recorded["actions_taken"]?.arrayValue?.filter { $0["action_id"]?.stringValue == "reduce_power" } ?? []
+            #expect(reductions.count == 1, "\(reductions)")
+            #expect(reductions.first?["taken_by"]?.stringValue == subject)
+            let commandID = try #require(reductions.first?["command_id"]?.stringValue)
+            try await eventually("reduce_power's command \(commandID) completed on the agent", seconds: 20) {
+                relay.call("GET", "/api/v1/commands/\(Self.device)/\(commandID)").json?["status"]?.stringValue == "completed"
+            }
+            let shot = try #require(acted["screenshot"]?["path"]?.stringValue)
+            let png = try Data(contentsOf: URL(fileURLWithPath: shot))
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) && png.count > 20_000, "\(shot)")
+
             await agent.terminate()
             await simulator.stop()
             await relay.process.terminate()
@@ -118,20 +174,23 @@ struct DashboardBrowserTests {
 
     // MARK: - Helpers
 
-    /// Runs dashboard_check.py on the relay's dashboard and returns its JSON report.
-    static func runCheck(python: String, chromium: String, relay: RelayEndToEndTests.Relay, expectDevices: Int) async throws -> JSONValue {
+    /// Runs dashboard_check.py with `options` on the relay's dashboard and `device`'s page, and returns its JSON
+    /// report. Its files go to `artifacts`, named after `run`: `{run}.png` (the pack's page), `{run}-report.json`
+    /// and `{run}-stderr.txt`.
+    static func runCheck(
+        _ run: String, python: String, chromium: String, relay: RelayEndToEndTests.Relay, options: [String]
+    ) async throws -> JSONValue {
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let scratch = try TemporaryDirectory("dashboard")
         defer { scratch.remove() }
-        let reportPath = artifacts.appendingPathComponent("report.json").path
-        let errorPath = artifacts.appendingPathComponent("stderr.txt").path
+        let reportPath = artifacts.appendingPathComponent("\(run)-report.json").path
+        let errorPath = artifacts.appendingPathComponent("\(run)-stderr.txt").path
         // The page adopts the token from `access_token` and removes it from the address bar.
         let url = "http://127.0.0.1:\(relay.port)/dashboard/?access_token=\(relay.key)"
         let arguments = [
-            python, script, url, device, artifacts.appendingPathComponent("device.png").path,
-            "--fleet-screenshot", artifacts.appendingPathComponent("fleet.png").path, "--expect-devices", String(expectDevices),
+            python, script, url, device, artifacts.appendingPathComponent("\(run).png").path,
             "--min-live-messages", "10", "--timeout", "90", "--chromium", chromium,
-        ]
+        ] + options
         // ChildProcess puts stdout and stderr in one file; the shell keeps them apart. Chromium's profile goes in
         // the scratch folder (TMPDIR), so it goes with it even if the check is killed; `exec` lets SIGTERM reach
         // the script, which then closes Chromium.
@@ -145,9 +204,16 @@ struct DashboardBrowserTests {
         if finished != true { await process.terminate() }
         let stderr = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
         let reportText = (try? String(contentsOfFile: reportPath, encoding: .utf8)) ?? ""
-        try #require(finished == true, "dashboard_check.py did not finish within 150 s")
-        try #require(process.exitCode == 0, "dashboard_check.py failed: \(stderr)\nreport: \(reportText.suffix(6000))")
+        try #require(finished == true, "dashboard_check.py (\(run)) did not finish within 150 s")
+        try #require(process.exitCode == 0, "dashboard_check.py (\(run)) failed: \(stderr)\nreport: \(reportText.suffix(6000))")
         return try WireCoding.decodeTree(from: Array(reportText.utf8))
+    }
+
+    /// The pack's newest unresolved temperature alert, as `GET /alerts` lists it.
+    static func temperatureAlert(_ relay: RelayEndToEndTests.Relay) -> JSONValue? {
+        relay.call("GET", "/api/v1/alerts?device_id=\(device)").json?["alerts"]?.arrayValue?.first {
+            $0["category"]?.stringValue == "temperature" && $0["status"]?.stringValue != "resolved"
+        }
     }
 
     static func quoted(_ text: String) -> String {

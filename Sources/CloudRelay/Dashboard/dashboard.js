@@ -804,6 +804,16 @@
     }
   }
 
+  /**
+   * The unresolved alerts matching `filter` (a query string): the active ones and those already acknowledged,
+   * whose alarm is still on the pack and whose actions are still on offer.
+   */
+  async function openAlerts(filter) {
+    const [active, acknowledged] = await Promise.all(['active', 'acknowledged'].map((status) =>
+      api('GET', `/alerts?${filter}&status=${status}&limit=${MAX_ALERTS}`)));
+    return [...active.body.alerts, ...acknowledged.body.alerts];
+  }
+
   // MARK: - Fleet view
 
   const SUMMARY_FORMATS = {
@@ -929,8 +939,8 @@
     api('GET', `/fleet/${path}`)
       .then(({ body }) => applyFleet(body))
       .catch((error) => { if (!disposed && error.status !== 401) showBanner(`Fleet status of ${siteId}: ${error.summary}`); });
-    api('GET', `/alerts?site_id=${path}&status=active&limit=${MAX_ALERTS}`)
-      .then(({ body }) => { if (!disposed) alerts.addAll(body.alerts); })
+    openAlerts(`site_id=${path}`)
+      .then((list) => { if (!disposed) alerts.addAll(list); })
       .catch((error) => { if (!disposed && error.status !== 401) showBanner(`Alerts of ${siteId}: ${error.summary}`); });
 
     return {
@@ -1196,8 +1206,8 @@
       scheduleDraw();
     }
 
-    api('GET', `/alerts?device_id=${path}&status=active&limit=${MAX_ALERTS}`)
-      .then(({ body }) => { if (!disposed) alerts.addAll(body.alerts); })
+    openAlerts(`device_id=${path}`)
+      .then((list) => { if (!disposed) alerts.addAll(list); })
       .catch((error) => { if (!disposed && error.status !== 401) showBanner(`Alerts of ${deviceId}: ${error.summary}`); });
 
     return {

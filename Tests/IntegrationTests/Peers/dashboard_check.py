@@ -33,11 +33,10 @@ read from the page's DOM, polled every 100 ms:
 Prints one JSON object on stdout: {"ok": true, "fleet": {...}, "device": {...}, "alert": {...},
 "screenshot": {...}, "console": [...]} with the values found in the DOM (text as shown and the raw number in
 data-value; "alert" only with --alert-action: the alert's id, the action, its status before and after, and
-the texts the item shows). On
-failure it prints {"ok": false, "error": "...", "last_state": {...}, "console": [...]}, says why on stderr,
-and exits 1 (2 when Chromium cannot be started). A JavaScript exception, a console.error and a browser log
-entry at error level (a failed request, a refused socket) all fail the check. Chromium and its temporary
-profile are removed on every way out, SIGTERM and SIGINT included.
+the texts the item shows). On failure it prints {"ok": false, "error": "...", "last_state": {...},
+"console": [...]}, says why on stderr, and exits 1 (2 when Chromium cannot be started). A JavaScript
+exception, a console.error and a browser log entry at error level (a failed request, a refused socket) all
+fail the check. Chromium and its temporary profile are removed on every way out, SIGTERM and SIGINT included.
 """
 
 import argparse
