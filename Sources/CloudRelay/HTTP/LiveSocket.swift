@@ -44,7 +44,19 @@ enum LiveSocket {
             await serve(
                 clientID: clientID, principal: principal, hub: hub, inbound: inbound,
                 writer: SocketWriter(channel: channel, outbound: outbound, writeDeadline: hub.configuration.writeDeadline),
-                alertActions: { action in try await alertActions(action, token, apiKey) }, logger: logger)
+                alertActions: { action in try await alertActions(action, token, apiKey) },
+                credentialsStillValid: {
+                    // The same credentials, the same principal: an expired token, a revoked key, a changed role
+                    // or site list all end the stream. A store that cannot answer now ends nothing.
+                    do {
+                        return try await authenticator.authenticate(authorization: token, apiKey: apiKey) == principal
+                    } catch is AuthError {
+                        return false
+                    } catch {
+                        return true
+                    }
+                },
+                logger: logger)
         }
     }
 
@@ -77,10 +89,24 @@ enum LiveSocket {
     /// hub. Writes go through one actor, so the two never interleave on the socket.
     static func serve(
         clientID: String, principal: Principal, hub: LiveHub, inbound: WebSocketInboundStream,
-        writer: SocketWriter, alertActions: @escaping @Sendable (AlertActionRequest) async throws -> Alert, logger: Logger
+        writer: SocketWriter, alertActions: @escaping @Sendable (AlertActionRequest) async throws -> Alert,
+        credentialsStillValid: @escaping @Sendable () async -> Bool = { true }, logger: Logger
     ) async {
         let client = hub.connect(clientID: clientID, principal: principal)
+        let checkInterval = hub.configuration.credentialCheckInterval
         await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Ends only when cancelled: closing the client lets the sender write the close frame first.
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: checkInterval)
+                    if Task.isCancelled { return }
+                    if await !credentialsStillValid() {
+                        logger.info("WebSocket credentials no longer valid", metadata: ["client_id": "\(clientID)"])
+                        client.close(reason: "credentials expired or revoked")
+                        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                    }
+                }
+            }
             group.addTask {
                 // What is already queued behind the first message goes out in the same turn of the writer.
                 while let first = await client.next() {

@@ -27,12 +27,16 @@ final class LiveHub: Sendable {
         /// How long the socket may take to accept one batch of frames before the connection is dropped (a peer
         /// that stops reading altogether).
         var writeDeadline: Duration
+        /// How often a connection's credentials are checked again: a socket whose token has expired or whose
+        /// API key was revoked (or lost its role) is closed.
+        var credentialCheckInterval: Duration
 
         init(
             queueCapacity: Int = 256, slowClientLimit: Duration = .seconds(10),
             defaultFleetIntervalMilliseconds: Int = 5000, fleetIntervalRange: ClosedRange<Int> = 100...3_600_000,
-            writeDeadline: Duration = .seconds(10)
+            writeDeadline: Duration = .seconds(10), credentialCheckInterval: Duration = .seconds(30)
         ) {
+            self.credentialCheckInterval = credentialCheckInterval
             self.queueCapacity = queueCapacity
             self.slowClientLimit = slowClientLimit
             self.writeDeadline = writeDeadline
@@ -85,6 +89,9 @@ final class LiveHub: Sendable {
 
     /// Connections registered now.
     var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// The client ids connected now, sorted.
+    var connectedClientIDs: [String] { state.withLock { $0.connections.keys.sorted() } }
 
     /// How many clients subscribe to `topic` now.
     func watchers(of topic: StreamTopic) -> Int {

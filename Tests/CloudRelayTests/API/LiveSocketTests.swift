@@ -96,6 +96,43 @@ struct LiveSocketTests {
     }
 }
 
+extension LiveSocketTests {
+    /// A socket opened with an API key that is then revoked is closed, with a reason, at the next check; one
+    /// whose key stays valid keeps streaming.
+    @Test func aRevokedKeyEndsItsStream() async throws {
+        let api = try APIFixture()
+        defer { api.remove() }
+        let hub = LiveHub(configuration: LiveHub.Configuration(credentialCheckInterval: .milliseconds(100)))
+        let app = PulseBMSRelay.application(
+            store: api.store, commands: api.commands, metrics: api.metrics, verifier: try AuthFixtures.verifier(),
+            limiter: RateLimiter(policy: RateLimitPolicy(limit: 10_000, windowSeconds: 3600)), offlineAfter: .seconds(300),
+            host: "127.0.0.1", port: 0, logger: Logger(label: "test"), hub: hub)
+        let revoked = APIKeyCodec.generate()
+        try api.store.insertAPIKey(
+            id: revoked.id, hash: revoked.hash, role: "viewer", sites: nil, createdAt: Timestamp(Date()), replacingExisting: false)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (name, key) in [("revoked", revoked.key), ("kept", api.adminKey.key)] {
+                    group.addTask {
+                        try await WebSocketClient.connect(
+                            url: "ws://127.0.0.1:\(port)/ws/\(name)?access_token=\(key)", logger: Logger(label: "ws")
+                        ) { inbound, _, _ in
+                            for try await _ in inbound.messages(maxSize: 1 << 20) {}
+                        }
+                    }
+                }
+                try await eventuallyAsync("both sockets open", seconds: 10) { hub.connectionCount == 2 }
+                _ = try api.store.revokeAPIKey(id: revoked.id, at: Timestamp(Date()))
+                try await eventuallyAsync("the revoked key's socket closed", seconds: 10) { hub.connectionCount == 1 }
+                // The other one went through the same checks and is still there.
+                #expect(hub.connectedClientIDs == ["kept"])
+                group.cancelAll()
+            }
+        }
+    }
+}
+
 /// A WebSocket client that connects, upgrades, can send, and never reads: a dashboard on a dead network.
 final class StalledPeer {
     let descriptor: Int32
