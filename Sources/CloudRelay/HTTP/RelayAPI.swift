@@ -160,10 +160,11 @@ struct RelayAPI: Sendable {
         let principal = try context.requirePrincipal()
         let deviceID = context.parameters.get("device_id") ?? ""
         let store = store
-        guard let device = try await blocking({ try store.device(id: deviceID) }) else {
+        // A pack of a site the caller may not see is as missing as one that does not exist: a 403 would tell a
+        // site-limited key that it exists.
+        guard let device = try await blocking({ try store.device(id: deviceID) }), principal.canAccess(site: device.siteID) else {
             throw try await deviceNotFound(deviceID, principal: principal)
         }
-        try principal.requireAccess(toSite: device.siteID)
         return (device, principal)
     }
 

@@ -60,8 +60,11 @@ struct RelayAPITests {
             #expect(foreign.json?["error"]?["code"]?.stringValue == "SITE_FORBIDDEN")
             let created = try await client.execute(uri: "/api/v1/devices", method: .post, headers: APIFixture.headers(admin), body: body(deviceBody))
             #expect(created.status == .created)
+            // Another site's pack is as missing as one that does not exist (a 403 would say it exists).
             let hidden = try await client.execute(uri: "/api/v1/devices/pack_001", method: .get, headers: APIFixture.headers(otherSite))
-            #expect(hidden.status == .forbidden)
+            #expect(hidden.status == .notFound)
+            #expect(hidden.json?["error"]?["code"]?.stringValue == "DEVICE_NOT_FOUND")
+            #expect(hidden.json?["error"]?["details"]?["available_devices"]?.arrayValue?.contains(.string("pack_001")) != true)
             let key = try await client.execute(uri: "/api/v1/devices/pack_001", method: .get, headers: APIFixture.headers(api.adminKey.key))
             #expect(key.status == .ok)
             let unknownKey = try await client.execute(uri: "/api/v1/devices", method: .get, headers: APIFixture.headers(APIKeyCodec.generate().key))
