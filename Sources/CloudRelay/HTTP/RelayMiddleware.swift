@@ -4,11 +4,14 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOPosix
+import Synchronization
 
 /// Who may call: a bearer JWT checked against the configured keys, or an API key looked up by its hash.
 struct RelayAuthenticator: Sendable {
     let verifier: JWTVerifier
     let store: any RelayStore
+    /// Known API keys for a few seconds: one SQLite lookup per key and interval, not per request.
+    var keys = APIKeyCache()
 
     /// The principal behind the request's credentials. An API key is looked up on NIO's blocking pool; a store
     /// that fails is a 503, not a 401.
@@ -26,9 +29,45 @@ struct RelayAuthenticator: Sendable {
             _ = try APIKeyCodec.parse(key)
             let store = store
             let hash = APIKeyCodec.hash(key)
+            let now = ContinuousClock.now
+            if let known = keys.principal(for: hash, at: now) { return known }
             let stored = try await NIOThreadPool.singleton.runIfActive { try store.apiKey(hash: hash) }
             guard let stored else { throw AuthError.invalidToken(.unknownAPIKey) }
-            return try stored.principal()
+            let principal = try stored.principal()
+            keys.remember(principal, for: hash, at: now)
+            return principal
+        }
+    }
+}
+
+/// Principals of API keys looked up in the last `lifetime`, by the key's hash. Only keys that exist are kept
+/// (random keys cannot fill it), at most `capacity` of them; a revoked key stops working within `lifetime`.
+final class APIKeyCache: Sendable {
+    let lifetime: Duration
+    let capacity: Int
+    private let entries = Mutex<[[UInt8]: (principal: Principal, until: ContinuousClock.Instant)]>([:])
+
+    init(lifetime: Duration = .seconds(5), capacity: Int = 10_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    func principal(for hash: [UInt8], at now: ContinuousClock.Instant) -> Principal? {
+        entries.withLock { entries in
+            guard let entry = entries[hash] else { return nil }
+            guard now < entry.until else {
+                entries[hash] = nil
+                return nil
+            }
+            return entry.principal
+        }
+    }
+
+    func remember(_ principal: Principal, for hash: [UInt8], at now: ContinuousClock.Instant) {
+        guard lifetime > .zero else { return }
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = (principal, now + lifetime)
         }
     }
 }
