@@ -9,12 +9,11 @@
 ///   times the pack voltage (SAF-PCL-01, docs/safety-rules.md);
 /// - the pack's nameplate power (`DeviceSpecifications`);
 /// - the operator's power limit, when one is set (SAF-OPL-01, docs/safety-rules.md): a fraction of the
-///   nameplate power in the request's direction (`power_limit_percent` / 100, set by `update_parameters`).
+///   nameplate power in the request's direction (`power_limit_percent` / 100, set by `update_parameters`), or,
+///   for a pack without a nameplate power in that direction, of the local protection limit in force.
 ///
 /// The operator's power limit only ever lowers a setpoint. A fraction of 1 or more has no effect; 0 — or
-/// one that is negative or not a finite number — stops both directions. A pack without a (finite, positive)
-/// nameplate power in the request's direction cannot turn a fraction below 1 into watts, so that direction
-/// gets zero: an operator's limit is never silently dropped.
+/// one that is negative or not a finite number — stops both directions.
 ///
 /// Currents become power as P = I · V with the snapshot's fresh pack voltage. A pack without a fresh, finite,
 /// positive voltage (or without a verdict) gets zero (`offline`), so no current limit is ever converted at an
@@ -62,7 +61,8 @@ public enum SetpointClamp {
         let packName = discharging ? "pack_discharge_current_limit" : "pack_charge_current_limit"
         let rated = discharging ? specifications.maxDischargePowerWatts : specifications.maxChargePowerWatts
         let nameplate = rated ?? .infinity
-        let operatorLimit = operatorPowerLimit(fraction: powerLimitFraction, ratedWatts: rated)
+        // Without a nameplate in this direction the percentage is of what local protection allows now.
+        let operatorLimit = operatorPowerLimit(fraction: powerLimitFraction, ratedWatts: rated ?? protectionLimit)
         if protectionLimit <= 0 {
             return (0, ["stopped_by_protection"])
         }

@@ -87,18 +87,17 @@ struct SetpointClampPowerLimitTests {
             0, ["offline"])
     }
 
-    /// Without a nameplate power there is nothing to take the percentage of: below 100 % that direction stops.
-    @Test func unratedDirectionStopsBelowHundredPercent() throws {
+    /// A pack without a nameplate power takes the percentage of its local protection limit (5 kW discharge,
+    /// 2.5 kW charge for this pack): 50 % → 2.5 kW and 1.25 kW, on both sides.
+    @Test func unratedDirectionTakesThePercentageOfTheProtectionLimit() throws {
         let unrated = DeviceSpecifications(nominalCapacityAmpHours: 100, nominalVoltageVolts: 50, seriesCells: 16, parallelCells: 1)
-        Self.check(try Self.clamp(1000, fraction: 0.5, specifications: unrated), 0, ["power_limit"])
-        Self.check(try Self.clamp(-1000, fraction: 0.5, specifications: unrated), 0, ["power_limit"])
+        Self.check(try Self.clamp(2499, fraction: 0.5, specifications: unrated), 2499, [])
+        Self.check(try Self.clamp(2501, fraction: 0.5, specifications: unrated), 2500, ["power_limit"])
+        Self.check(try Self.clamp(-1249, fraction: 0.5, specifications: unrated), -1249, [])
+        Self.check(try Self.clamp(-1251, fraction: 0.5, specifications: unrated), -1250, ["power_limit"])
+        Self.check(try Self.clamp(100, fraction: 0, specifications: unrated), 0, ["power_limit"])
         Self.check(try Self.clamp(1000, fraction: 1, specifications: unrated), 1000, [])
         Self.check(try Self.clamp(1000, fraction: nil, specifications: unrated), 1000, [])
-        // Only charge rated: charge is limited to its share, discharge stops.
-        let chargeRated = DeviceSpecifications(
-            nominalCapacityAmpHours: 100, nominalVoltageVolts: 50, maxChargePowerWatts: 2000, seriesCells: 16, parallelCells: 1)
-        Self.check(try Self.clamp(-1500, fraction: 0.5, specifications: chargeRated), -1000, ["power_limit"])
-        Self.check(try Self.clamp(1000, fraction: 0.5, specifications: chargeRated), 0, ["power_limit"])
     }
 
     /// A fraction that is negative or not a number stops power; one above 1 is no limit.
