@@ -139,12 +139,15 @@ struct ForwardingService: Service {
                 }
             }
         }
+        // Allocations are applied in order (a newer one replaces an older one) by their own task, so that the
+        // message loop never waits behind setpoint writes or a status publish.
+        let allocating = Task { await allocations.run() }
         // Each command runs in its own task, so an emergency shutdown never waits behind another command.
         let handling = Task {
             await withTaskGroup(of: Void.self) { group in
                 for await message in client.messages {
                     if case .coordinator(_, .allocation)? = try? MQTTTopic(parsing: message.topic) {
-                        await allocations.handle(message)  // in order: a newer allocation replaces an older one
+                        allocations.submit(message)
                     } else {
                         group.addTask { await commands.handle(message) }
                     }
@@ -173,6 +176,8 @@ struct ForwardingService: Service {
         defer {
             announcing.cancel()
             handling.cancel()
+            allocations.finish()
+            allocating.cancel()
             health.cancel()
         }
         await withTaskGroup(of: Void.self) { outer in

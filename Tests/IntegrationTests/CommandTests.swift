@@ -348,11 +348,116 @@ struct AllocationTests {
             await simulator.stop()
         }
     }
+
+    /// A newer allocation that leaves a pack out takes that pack to 0 W (`not_allocated`) instead of leaving it
+    /// at the older share with no expiry; an allocation listing a device twice is ignored; an emergency
+    /// shutdown sent right behind an allocation still completes.
+    @Test func packLeftOutOfANewerAllocationGoesToZero() async throws {
+        try await MosquittoBroker.withRunning { broker in
+            let simulator = try await SimulatorProcess.start(
+                packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=LFP,cells=16,capacity=280,soc=60"],
+                packageRoot: CommandTests.root)
+            let directory = try TemporaryDirectory("agent")
+            defer { directory.remove() }
+            let config = directory.file("agent.yaml")
+            try """
+                site_id: site_left
+                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-left }
+                buses:
+                  - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
+                devices:
+                  - { device_id: pack_1, name: One, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
+                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+                  - { device_id: pack_2, name: Two, chemistry: LFP, bus: sim, unit_id: 2, profile: sunspec, poll_interval_ms: 100,
+                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+                """.write(to: config, atomically: true, encoding: .utf8)
+            let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
+            let coordinator = CoordinatorStatuses()
+            let responses = Responses()
+            let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
+            cloud.start()
+            try await cloud.waitUntilConnected()
+            try await cloud.subscribe(TopicFilter.coordinator(.status).rawValue)
+            try await cloud.subscribe(TopicFilter.devices(.telemetry).rawValue)
+            try await cloud.subscribe(TopicFilter.devices(.responses).rawValue)
+            let collecting = Task {
+                for await message in cloud.messages {
+                    coordinator.add(message)
+                    responses.add(message)
+                }
+            }
+            try await responses.waitFor(seconds: 20) { $0.telemetryDevices.isSuperset(of: ["pack_1", "pack_2"]) }
+
+            /// Sends an allocation of `shares` (device, W), in force for ten minutes.
+            func allocate(_ id: String, _ shares: [(device: String, watts: Double)]) async throws {
+                let devices = shares.map {
+                    #"{"device_id":"\#($0.device)","allocated_power":\#($0.watts),"confidence":0.9,"constraints_active":[]}"#
+                }
+                let total = shares.map(\.watts).reduce(0, +)
+                let allocation = """
+                    {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"\(id)","site_id":"site_left",
+                     "demand":{"total_power_target":\(total),"duration_minutes":10,"flexibility":0.1,"priority":"high"},
+                     "allocation":{"optimization_method":"water_filling_qp","total_allocated":\(total),"efficiency_score":0.9,
+                       "devices":[\(devices.joined(separator: ","))]},
+                     "forecasts":{"degradation_impact":{},"efficiency_prediction":0.9,"completion_probability":0.9}}
+                    """
+                try await cloud.publish("pulsebms/site_left/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
+            }
+            /// Waits until the pack's current (A, > 0 discharge) is inside `range`.
+            func waitForCurrent(unit: Int, _ range: ClosedRange<Double>, _ what: String) async throws {
+                try await eventually("pack \(unit) current in \(range) (\(what))", seconds: 10) {
+                    guard let current = try simulator.status(unit: unit)["current"] as? Double else { return false }
+                    return range.contains(current)
+                }
+            }
+
+            // Both packs discharge about 3 kW each.
+            try await allocate("alloc_both", [("pack_1", 3000), ("pack_2", 3000)])
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_both" }
+            #expect(coordinator.latest?.allocation?.devices.map(\.appliedPower) == [3000, 3000])
+            try await waitForCurrent(unit: 2, 40...80, "3 kW")
+
+            // The next one lists pack_1 only: pack_2 goes to 0 W under it, named, and stops discharging.
+            try await allocate("alloc_one", [("pack_1", 3000)])
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_one" }
+            let one = try #require(coordinator.latest?.allocation)
+            #expect(one.devices.count == 2)
+            let left = try #require(one.devices.first { $0.deviceID == "pack_2" })
+            #expect(left.requestedPower == 0)
+            #expect(left.appliedPower == 0)
+            #expect(left.constraintsActive == ["not_allocated"])
+            #expect(one.devices.first { $0.deviceID == "pack_1" }?.appliedPower == 3000)
+            try await waitForCurrent(unit: 2, -0.5...0.5, "left out")
+            try await waitForCurrent(unit: 1, 40...80, "still 3 kW")
+
+            // Listing a device twice is refused like a malformed allocation: it is never applied. Allocations are
+            // handled in order, so once the next one is on the status the refused one has had its turn.
+            try await allocate("alloc_twice", [("pack_1", 1000), ("pack_1", 2000)])
+            try await allocate("alloc_after", [("pack_1", 2000)])
+            // An emergency shutdown right behind an allocation is not held up by it.
+            let estop = """
+                {"schema_version":"1.0","command_id":"cmd_left_estop","timestamp":"\(Timestamp(Date()).rfc3339)","source":"test",
+                 "command":{"type":"emergency_shutdown","priority":"critical","timeout_seconds":10,"parameters":{}},
+                 "safety_checks":{"required":true,"constraints":{}}}
+                """
+            try await cloud.publish("pulsebms/site_left/pack_2/commands", payload: Array(estop.utf8), qos: .atLeastOnce)
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_after" }
+            #expect(!coordinator.allocationIDs.contains("alloc_twice"))
+            #expect(coordinator.latest?.allocation?.devices.map(\.deviceID) == ["pack_1"])
+            try await responses.waitFor(seconds: 10) { $0.final("cmd_left_estop") == .completed }
+
+            collecting.cancel()
+            await cloud.stop()
+            await agent.terminate()
+            await simulator.stop()
+        }
+    }
 }
 
 final class CoordinatorStatuses: Sendable {
-    /// The latest coordinator status, how many telemetry messages arrived and how many coordinator statuses.
-    private let state = Mutex<(AgentStatusMessage?, Int, Int)>((nil, 0, 0))
+    /// The latest coordinator status, how many telemetry messages arrived, how many coordinator statuses and
+    /// the allocation id each status carried, in order.
+    private let state = Mutex<(AgentStatusMessage?, Int, Int, [String])>((nil, 0, 0, []))
 
     func add(_ message: MQTTMessage) {
         guard let topic = try? MQTTTopic(parsing: message.topic) else { return }
@@ -362,6 +467,7 @@ final class CoordinatorStatuses: Sendable {
                 state.withLock { state in
                     state.0 = status
                     state.2 += 1
+                    if let allocationID = status.allocation?.allocationID { state.3.append(allocationID) }
                 }
             }
         case .device(_, _, .telemetry):
@@ -375,6 +481,8 @@ final class CoordinatorStatuses: Sendable {
     var sawTelemetry: Bool { telemetryCount > 0 }
     var telemetryCount: Int { state.withLock { $0.1 } }
     var statusCount: Int { state.withLock { $0.2 } }
+    /// The allocation id of every coordinator status seen, in order.
+    var allocationIDs: [String] { state.withLock { $0.3 } }
 
     func waitFor(seconds: Double, _ condition: (CoordinatorStatuses) -> Bool) async throws {
         try await eventually("coordinator condition", seconds: seconds) { condition(self) }

@@ -30,10 +30,16 @@ struct AlertTracker: Sendable {
     /// Takes up the unresolved alerts of a store (the relay restarted): the next sample of each device resolves
     /// those whose alarm is gone and escalates, under the same id, those whose alarm rose — instead of leaving
     /// them open for ever and raising duplicates.
-    mutating func restore(_ open: [(deviceID: String, code: String, alertID: String, severity: Severity, since: Timestamp)]) {
+    ///
+    /// Each alert's last update (`updatedAt`) counts as a sample seen: a backlog older than it, replayed after
+    /// the restart, neither resolves nor re-raises anything.
+    mutating func restore(
+        _ open: [(deviceID: String, code: String, alertID: String, severity: Severity, since: Timestamp, updatedAt: Timestamp)]
+    ) {
         for alarm in open {
             active[alarm.deviceID, default: [:]][alarm.code] = ActiveAlarm(
                 alertID: alarm.alertID, severity: alarm.severity, since: alarm.since)
+            newest[alarm.deviceID] = max(newest[alarm.deviceID] ?? alarm.updatedAt, alarm.updatedAt)
         }
     }
 

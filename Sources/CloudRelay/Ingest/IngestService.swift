@@ -227,7 +227,8 @@ final class IngestService: Service, CommandSender {
         do {
             let open = try await NIOThreadPool.singleton.runIfActive { try store.unresolvedAlerts() }
             tracker.withLock { tracker in
-                tracker.restore(open.map { ($0.alert.deviceID, $0.code, $0.alert.alertID, $0.alert.severity, $0.alert.timestamp) })
+                tracker.restore(
+                    open.map { ($0.alert.deviceID, $0.code, $0.alert.alertID, $0.alert.severity, $0.alert.timestamp, $0.updatedAt) })
             }
             if !open.isEmpty { logger.info("Open alerts taken up", metadata: ["count": "\(open.count)"]) }
         } catch {

@@ -16,7 +16,10 @@ final class AllocationProcessor: Sendable {
     private let store: CommandStore
     private let client: MosquittoClient
     private let logger: Logger
-    private let state = Mutex<(applied: AppliedAllocation?, expiry: Task<Void, Never>?)>((nil, nil))
+    private let state = Mutex(State())
+    /// Allocations received, waiting for `run()`: the MQTT message loop hands them over without waiting.
+    private let queue: AsyncStream<MQTTMessage>
+    private let enqueue: AsyncStream<MQTTMessage>.Continuation
     /// One allocation, re-clamp or fallback at a time: each reads the allocation in force, writes setpoints and
     /// records them, so none writes over a newer setpoint (a re-clamp of an allocation just replaced, or one
     /// after its fallback). Status publishes wait for the broker, so they happen outside it.
@@ -34,17 +37,54 @@ final class AllocationProcessor: Sendable {
         self.store = store
         self.client = client
         self.logger = logger
+        // Only the newest allocation matters: one superseded while waiting may be dropped (`submit` logs it).
+        (queue, enqueue) = AsyncStream<MQTTMessage>.makeStream(bufferingPolicy: .bufferingNewest(Self.queueCapacity))
+    }
+
+    /// How many allocations may wait for their turn before the oldest is dropped.
+    static let queueCapacity = 16
+
+    /// The allocation in force and its expiry.
+    private struct State {
+        var applied: AppliedAllocation?
+        /// Names the applied allocation to its expiry task. A redelivery of the same `allocation_id` gets a new
+        /// token, so the expiry of the first delivery cannot zero the second.
+        var token: UInt64 = 0
+        /// The last token handed out.
+        var issued: UInt64 = 0
+        var expiry: Task<Void, Never>?
     }
 
     /// The allocation in force (or last in force), as applied.
     var applied: AppliedAllocation? { state.withLock { $0.applied } }
 
+    /// Queues an allocation for `run()` without waiting: the MQTT message loop calls this, and must never wait
+    /// behind setpoint writes or a status publish (an emergency shutdown may be queued behind it).
+    func submit(_ message: MQTTMessage) {
+        if case .dropped(let dropped) = enqueue.yield(message) {
+            let allocationID = (try? WireCoding.decodeTree(from: dropped.payload))?["allocation_id"]?.stringValue ?? "unknown"
+            logger.warning("Power allocation superseded while queued; dropped", metadata: ["allocation.id": "\(allocationID)"])
+        }
+    }
+
+    /// Handles the queued allocations one at a time, in order, until `finish()` or cancellation.
+    func run() async {
+        for await message in queue { await handle(message) }
+    }
+
+    /// Ends `run()` once the allocation in hand is handled; later ones are not taken.
+    func finish() {
+        enqueue.finish()
+    }
+
+    /// Applies one allocation and publishes the status. An allocation that breaks the wire rules (the relay's
+    /// own `PowerAllocationMessage.fieldErrors`, e.g. a device listed twice) is logged and ignored.
     func handle(_ message: MQTTMessage) async {
         let allocation: PowerAllocationMessage
         do {
-            allocation = try WireCoding.decode(PowerAllocationMessage.self, from: message.payload)
+            allocation = try PowerAllocationMessage.validated(fromJSON: message.payload)
         } catch {
-            logger.warning("Malformed power allocation ignored", metadata: ["error": "\(error)"])
+            logger.warning("Invalid power allocation ignored", metadata: ["error": "\(error)"])
             return
         }
         guard allocation.siteID == configuration.siteID else { return }
@@ -94,27 +134,76 @@ final class AllocationProcessor: Sendable {
             do {
                 try await pack.source.apply(powerWatts: watts)
             } catch {
-                constraints.append("setpoint_write_failed")
                 watts = 0
-                logger.warning("Setpoint not written", metadata: ["pack.id": "\(share.deviceID)", "error": "\(error)"])
+                if Self.takesNoSetpoint(error, profile: device.profile) {
+                    constraints = ["no_setpoint_control"]
+                } else {
+                    constraints.append("setpoint_write_failed")
+                    logger.warning("Setpoint not written", metadata: ["pack.id": "\(share.deviceID)", "error": "\(error)"])
+                }
             }
             setpoints.append(AppliedSetpoint(deviceID: share.deviceID, requestedPower: share.allocatedPower, appliedPower: watts, constraintsActive: constraints))
         }
+        // Packs the previous allocation powered and this one leaves out go to 0 W under this allocation, so its
+        // expiry and re-clamps cover them too.
+        let previous = state.withLock { $0.applied }
+        for left in Self.packsLeftOut(of: previous, by: allocation) {
+            guard let pack = packs[left.deviceID] else { continue }
+            do {
+                try await pack.source.apply(powerWatts: 0)
+                setpoints.append(AppliedSetpoint(deviceID: left.deviceID, requestedPower: 0, appliedPower: 0, constraintsActive: ["not_allocated"]))
+            } catch {
+                // What was written before stays on record: the fallback and re-clamps try 0 W again.
+                setpoints.append(
+                    AppliedSetpoint(
+                        deviceID: left.deviceID, requestedPower: 0, appliedPower: left.appliedPower,
+                        constraintsActive: ["not_allocated", "setpoint_write_failed"]))
+                logger.warning("Setpoint of a pack left out of the allocation not zeroed", metadata: ["pack.id": "\(left.deviceID)", "error": "\(error)"])
+            }
+        }
         let now = Timestamp(Date())
-        let allocationID = allocation.allocationID
         let applied = AppliedAllocation(
-            allocationID: allocationID, appliedAt: now, expiresAt: now.adding(milliseconds: lifetime),
+            allocationID: allocation.allocationID, appliedAt: now, expiresAt: now.adding(milliseconds: lifetime),
             fallbackActive: false, devices: setpoints)
+        let token = state.withLock { state -> UInt64 in
+            state.issued &+= 1
+            return state.issued
+        }
         let expiry = Task { [self] in
             try? await Task.sleep(for: .milliseconds(lifetime))
             guard !Task.isCancelled else { return }
-            if await writing.withTurn({ await fallBack(allocationID: allocationID) }) { await publishStatus() }
+            if await writing.withTurn({ await fallBack(token: token) }) { await publishStatus() }
         }
-        let previous = state.withLock { state in
-            defer { state = (applied, expiry) }
+        let replaced = state.withLock { state in
+            defer {
+                state.applied = applied
+                state.token = token
+                state.expiry = expiry
+            }
             return state.expiry
         }
-        previous?.cancel()
+        replaced?.cancel()
+    }
+
+    /// The packs `previous` may still hold at a setpoint (powered, or a write that failed) that `allocation`
+    /// does not list. None once `previous` has fallen back: its fallback zeroed every pack it set. An
+    /// allocation past its expiry whose fallback has not run yet still counts — that fallback will not run now.
+    static func packsLeftOut(of previous: AppliedAllocation?, by allocation: PowerAllocationMessage) -> [AppliedSetpoint] {
+        guard let previous, !previous.fallbackActive else { return [] }
+        let listed = Set(allocation.allocation.devices.map(\.deviceID))
+        var seen: Set<String> = []
+        return previous.devices.filter { share in
+            (share.appliedPower != 0 || share.constraintsActive.contains("setpoint_write_failed"))
+                && !listed.contains(share.deviceID) && seen.insert(share.deviceID).inserted
+        }
+    }
+
+    /// Whether a failed write says the pack takes no power setpoint at all (a CAN pack, a register map without
+    /// one), so there is nothing to write. A SunSpec pack throws the same case while its layout is still
+    /// unknown: that write failed.
+    static func takesNoSetpoint(_ error: PackSourceError, profile: DeviceProfile) -> Bool {
+        guard case .profileMismatch = error else { return false }
+        return profile != .sunspec
     }
 
     /// `reapply`'s work: `.success(true)` once the new setpoint is written and recorded, `.success(false)` when
@@ -142,6 +231,8 @@ final class AllocationProcessor: Sendable {
                     "constraints": "\(constraints)",
                 ])
         } catch {
+            // This pack takes no setpoint (it follows its own limits): there is nothing to rewrite.
+            if Self.takesNoSetpoint(error, profile: device.profile) { return .success(false) }
             // Nothing new reached the pack: what was written before stays on record, marked as not replaced.
             if !share.constraintsActive.contains("setpoint_write_failed") {
                 applied.devices[index].constraintsActive.append("setpoint_write_failed")
@@ -186,23 +277,27 @@ final class AllocationProcessor: Sendable {
         }
     }
 
-    /// The allocation expired: zero power on every pack it set. `false` when it was replaced meanwhile.
-    private func fallBack(allocationID: String) async -> Bool {
-        guard var applied = state.withLock({ $0.applied }), applied.allocationID == allocationID else { return false }
+    /// The allocation applied with `token` expired: zero power on every pack it set. `false` when it was
+    /// replaced meanwhile (also by a redelivery of the same `allocation_id`).
+    private func fallBack(token: UInt64) async -> Bool {
+        guard var applied = state.withLock({ $0.token == token ? $0.applied : nil }) else { return false }
         for index in applied.devices.indices {
-            guard let pack = packs[applied.devices[index].deviceID] else { continue }
+            let deviceID = applied.devices[index].deviceID
+            guard let pack = packs[deviceID] else { continue }
             do {
                 try await pack.source.apply(powerWatts: 0)
                 applied.devices[index].appliedPower = 0
                 applied.devices[index].constraintsActive = ["fallback"]
             } catch {
-                applied.devices[index].constraintsActive = ["fallback", "setpoint_write_failed"]
+                let profile = configuration.devices.first(where: { $0.deviceID == deviceID })?.profile ?? .sunspec
+                applied.devices[index].constraintsActive =
+                    Self.takesNoSetpoint(error, profile: profile) ? ["fallback", "no_setpoint_control"] : ["fallback", "setpoint_write_failed"]
             }
         }
         applied.fallbackActive = true
         let final = applied
         state.withLock { $0.applied = final }
-        logger.notice("Power allocation expired; fallback to zero power", metadata: ["allocation.id": "\(allocationID)"])
+        logger.notice("Power allocation expired; fallback to zero power", metadata: ["allocation.id": "\(final.allocationID)"])
         return true
     }
 

@@ -95,6 +95,21 @@ struct AlertRestoreTests {
         await relay.client.stop()
     }
 
+    /// A backlog sample older than the alert's last update, replayed after the restart, resolves nothing.
+    @Test func anOldBacklogSampleResolvesNothing() async throws {
+        let (fixture, alertID) = try Self.storeWithOpenAlert()
+        defer { fixture.remove() }
+        let relay = try AllocationIngestTests.relay(fixture.store)
+        await relay.restoreAlerts()
+        let old = StorageSamples.telemetry(
+            "pack_001", sequence: 1, at: Timestamp(Date()).adding(milliseconds: -120_000), alarms: StorageSamples.alarms([]))
+        await relay.process([
+            MQTTMessage(topic: "pulsebms/site_001/pack_001/telemetry", payload: Array(try WireCoding.encode(old)), qos: .atLeastOnce, retain: false)
+        ])
+        #expect(try fixture.store.alert(id: alertID)?.status == .active)
+        await relay.client.stop()
+    }
+
     @Test func aRisingAlarmEscalatesItsOpenAlert() async throws {
         let (fixture, alertID) = try Self.storeWithOpenAlert()
         defer { fixture.remove() }

@@ -1,0 +1,66 @@
+import BMSCore
+import Testing
+
+@testable import EdgeAgent
+
+/// What a new allocation must zero from the one it replaces, and which failed writes mean "this pack takes no
+/// setpoint" rather than "the write failed".
+@Suite("Allocation processor")
+struct AllocationProcessorTests {
+    /// An allocation listing `devices`, as the coordinator sends it.
+    static func allocation(_ devices: [String]) throws -> PowerAllocationMessage {
+        let shares = devices.map { #"{"device_id":"\#($0)","allocated_power":1000,"confidence":0.9,"constraints_active":[]}"# }
+        let json = """
+            {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"next","site_id":"site",
+             "demand":{"total_power_target":1000,"duration_minutes":1,"flexibility":0.1,"priority":"high"},
+             "allocation":{"optimization_method":"water_filling_qp","total_allocated":1000,"efficiency_score":0.9,
+               "devices":[\(shares.joined(separator: ","))]},
+             "forecasts":{"degradation_impact":{},"efficiency_prediction":0.9,"completion_probability":0.9}}
+            """
+        return try PowerAllocationMessage.validated(fromJSON: Array(json.utf8))
+    }
+
+    static func applied(_ devices: [AppliedSetpoint], fallback: Bool = false) -> AppliedAllocation {
+        let now = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
+        return AppliedAllocation(
+            allocationID: "previous", appliedAt: now, expiresAt: now.adding(milliseconds: 60_000), fallbackActive: fallback,
+            devices: devices)
+    }
+
+    @Test func packsPoweredBeforeAndLeftOutNowAreZeroed() throws {
+        let previous = Self.applied([
+            AppliedSetpoint(deviceID: "pack_1", requestedPower: 3000, appliedPower: 3000, constraintsActive: []),
+            AppliedSetpoint(deviceID: "pack_2", requestedPower: 3000, appliedPower: 2500, constraintsActive: ["power_limit"]),
+            AppliedSetpoint(deviceID: "pack_3", requestedPower: 3000, appliedPower: 0, constraintsActive: ["maintenance"]),
+            AppliedSetpoint(deviceID: "pack_4", requestedPower: 3000, appliedPower: 0, constraintsActive: ["setpoint_write_failed"]),
+            AppliedSetpoint(deviceID: "pack_5", requestedPower: 3000, appliedPower: 0, constraintsActive: ["unknown_device"]),
+        ])
+        let left = AllocationProcessor.packsLeftOut(of: previous, by: try Self.allocation(["pack_1"]))
+        // pack_3 holds 0 W already and pack_5 does not exist; pack_4's write failed, so it may hold an older one.
+        #expect(left.map(\.deviceID) == ["pack_2", "pack_4"])
+    }
+
+    @Test func nothingToZeroAfterAFallbackOrWithoutAPrevious() throws {
+        let powered = [AppliedSetpoint(deviceID: "pack_2", requestedPower: 3000, appliedPower: 3000, constraintsActive: [])]
+        #expect(AllocationProcessor.packsLeftOut(of: Self.applied(powered, fallback: true), by: try Self.allocation(["pack_1"])).isEmpty)
+        #expect(AllocationProcessor.packsLeftOut(of: nil, by: try Self.allocation(["pack_1"])).isEmpty)
+        #expect(AllocationProcessor.packsLeftOut(of: Self.applied(powered), by: try Self.allocation(["pack_2"])).isEmpty)
+    }
+
+    @Test func anAllocationListingADeviceTwiceIsRefused() {
+        #expect(throws: ValidationFailure.self) { try Self.allocation(["pack_1", "pack_1"]) }
+    }
+
+    @Test(arguments: [
+        (DeviceProfile.canbusBMS, PackSourceError.profileMismatch("a CAN pack takes no power setpoint"), true),
+        (.dbc, .profileMismatch("a CAN pack takes no power setpoint"), true),
+        (.registerMap, .profileMismatch("register map 'x' defines no power setpoint"), true),
+        // A SunSpec pack whose layout is not read yet: that write failed.
+        (.sunspec, .profileMismatch("the pack's power scale factor (W_SF) is not known"), false),
+        (.registerMap, .can("silent"), false),
+        (.canbusBMS, .can("bus down"), false),
+    ])
+    func takesNoSetpoint(profile: DeviceProfile, error: PackSourceError, expected: Bool) {
+        #expect(AllocationProcessor.takesNoSetpoint(error, profile: profile) == expected)
+    }
+}
