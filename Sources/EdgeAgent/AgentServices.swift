@@ -142,6 +142,17 @@ struct ForwardingService: Service {
         // Allocations are applied in order (a newer one replaces an older one) by their own task, so that the
         // message loop never waits behind setpoint writes or a status publish.
         let allocating = Task { await allocations.run() }
+        // Local protection binds the allocation in force as soon as a poll moves a pack's limits.
+        let reclamping = Task { [pollers] in
+            await withTaskGroup(of: Void.self) { group in
+                for poller in pollers {
+                    let updates = poller.makeUpdateStream(keeping: 1)
+                    group.addTask {
+                        for await _ in updates { await allocations.packPolled(deviceID: poller.deviceID) }
+                    }
+                }
+            }
+        }
         // Each command runs in its own task, so an emergency shutdown never waits behind another command.
         let handling = Task {
             await withTaskGroup(of: Void.self) { group in
@@ -178,6 +189,7 @@ struct ForwardingService: Service {
             handling.cancel()
             allocations.finish()
             allocating.cancel()
+            reclamping.cancel()
             health.cancel()
         }
         await withTaskGroup(of: Void.self) { outer in

@@ -349,6 +349,73 @@ struct AllocationTests {
         }
     }
 
+    /// Local protection binds the allocation in force without waiting for a new one: a pack that warms into
+    /// its charging-temperature alarm while charging has its share cut to the 25 % derate at once, and gets it
+    /// back when it cools (SAF-OTC-01 through `SetpointClamp`, re-clamped after each poll).
+    @Test func aDerateCutsTheAllocationInForce() async throws {
+        try await MosquittoBroker.withRunning { broker in
+            let simulator = try await SimulatorProcess.start(
+                packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: CommandTests.root)
+            let directory = try TemporaryDirectory("agent")
+            defer { directory.remove() }
+            let config = directory.file("agent.yaml")
+            try """
+                site_id: site_derate
+                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-derate }
+                buses:
+                  - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
+                devices:
+                  - { device_id: pack_a, name: A, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
+                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+                """.write(to: config, atomically: true, encoding: .utf8)
+            let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
+            let coordinator = CoordinatorStatuses()
+            let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
+            cloud.start()
+            try await cloud.waitUntilConnected()
+            try await cloud.subscribe(TopicFilter.coordinator(.status).rawValue)
+            try await cloud.subscribe(TopicFilter.devices(.telemetry).rawValue)
+            let collecting = Task { for await message in cloud.messages { coordinator.add(message) } }
+            try await coordinator.waitFor(seconds: 20) { $0.sawTelemetry }
+
+            // 5 kW of charge, well inside the pack's 140 A operating limit, for ten minutes.
+            let allocation = """
+                {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_warm","site_id":"site_derate",
+                 "demand":{"total_power_target":-5000,"duration_minutes":10,"flexibility":0.1,"priority":"high"},
+                 "allocation":{"optimization_method":"water_filling_qp","total_allocated":-5000,"efficiency_score":0.9,
+                   "devices":[{"device_id":"pack_a","allocated_power":-5000,"confidence":0.9,"constraints_active":[]}]},
+                 "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
+                """
+            try await cloud.publish("pulsebms/site_derate/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_warm" }
+            #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == -5000)
+
+            // 42 °C: the charging-temperature alarm derates charge to 25 % of 140 A, about 1.9 kW, with no new
+            // allocation.
+            _ = try simulator.control("temperature 1 42")
+            try await coordinator.waitFor(seconds: 15) { statuses in
+                guard let share = statuses.latest?.allocation?.devices.first else { return false }
+                return share.appliedPower > -2500 && share.appliedPower < 0
+            }
+            let derated = try #require(coordinator.latest?.allocation)
+            #expect(derated.allocationID == "alloc_warm" && !derated.fallbackActive)
+            #expect(derated.devices.first?.constraintsActive == ["temperature_derate"])
+            try await eventually("the pack charges at the derated power", seconds: 10) {
+                let current = (try? simulator.status(unit: 1)["current"] as? Double) ?? 0
+                return current < -20 && current > -50
+            }
+
+            // Cooled below the release point: the whole share again.
+            _ = try simulator.control("temperature 1 25")
+            try await coordinator.waitFor(seconds: 15) { $0.latest?.allocation?.devices.first?.appliedPower == -5000 }
+
+            collecting.cancel()
+            await cloud.stop()
+            await agent.terminate()
+            await simulator.stop()
+        }
+    }
+
     /// A newer allocation that leaves a pack out takes that pack to 0 W (`not_allocated`) instead of leaving it
     /// at the older share with no expiry; an allocation listing a device twice is ignored; an emergency
     /// shutdown sent right behind an allocation still completes.

@@ -19,7 +19,7 @@
 /// positive voltage (or without a verdict) gets zero (`offline`), so no current limit is ever converted at an
 /// unknown or old voltage. It is the voltage when the setpoint is clamped: a pack's voltage sags as it
 /// discharges harder, so a setpoint on a discharge limit can draw somewhat more current than the limit until
-/// the setpoint is clamped again (the next allocation, or a change of the pack's runtime parameters).
+/// the setpoint is clamped again (the agent re-clamps the allocation in force after every poll that moves it).
 ///
 /// The pack's allowance is trusted only to lower a setpoint, never to permit more: a stale allowance still
 /// caps (it is the pack's last word, and losing its frame or register must not lift it), an allowance of 0 —

@@ -118,6 +118,16 @@ final class AllocationProcessor: Sendable {
         }
     }
 
+    /// After each poll of a pack: re-clamps its share of the allocation in force when the pack's limits now
+    /// cut it (a derate, a one-sided stop, the pack's own allowance, all set by local protection without waiting
+    /// for a new allocation), when they allow more than 5 % above it again, or when its last write failed. The
+    /// new status goes out without holding up the next poll (a broker that is gone never delays protection).
+    func packPolled(deviceID: String) async {
+        let outcome: Result<Bool, any Error> = await writing.withTurn { await reclamp(deviceID: deviceID, onlyWhenItMatters: true) }
+        if case .success(false) = outcome { return }
+        Task { await self.publishStatus() }
+    }
+
     // MARK: - Setpoints (each under `writing`)
 
     private func apply(_ allocation: PowerAllocationMessage, lifetimeMilliseconds lifetime: Int64) async {
@@ -208,7 +218,7 @@ final class AllocationProcessor: Sendable {
 
     /// `reapply`'s work: `.success(true)` once the new setpoint is written and recorded, `.success(false)` when
     /// there is no share to re-clamp.
-    private func reclamp(deviceID: String) async -> Result<Bool, any Error> {
+    private func reclamp(deviceID: String, onlyWhenItMatters: Bool = false) async -> Result<Bool, any Error> {
         guard var applied = state.withLock({ $0.applied }), !applied.fallbackActive,
             applied.expiresAt.millisecondsSinceEpoch > Timestamp(Date()).millisecondsSinceEpoch,
             let index = applied.devices.firstIndex(where: { $0.deviceID == deviceID }),
@@ -218,6 +228,11 @@ final class AllocationProcessor: Sendable {
         let share = applied.devices[index]
         let (watts, constraints) = setpoint(
             requestedWatts: share.requestedPower, deviceID: deviceID, pack: pack, specifications: device.specifications)
+        if onlyWhenItMatters,
+            !Self.isWorthRewriting(from: share.appliedPower, to: watts, failedBefore: share.constraintsActive.contains("setpoint_write_failed"))
+        {
+            return .success(false)
+        }
         let outcome: Result<Bool, any Error>
         do {
             try await pack.source.apply(powerWatts: watts)
@@ -243,6 +258,16 @@ final class AllocationProcessor: Sendable {
         let updated = applied
         state.withLock { $0.applied = updated }
         return outcome
+    }
+
+    /// Whether a setpoint in force at `applied` W should be rewritten to `clamped` W after a poll: any cut (more
+    /// than 1 W, or a reversal), a raise of more than 5 % (so a limit that wavers does not rewrite the pack every
+    /// poll), or a write that failed last time.
+    static func isWorthRewriting(from applied: Double, to clamped: Double, failedBefore: Bool) -> Bool {
+        if failedBefore { return true }
+        if applied != 0, clamped != 0, (applied > 0) != (clamped > 0) { return true }
+        if abs(clamped) < abs(applied) - 1 { return true }
+        return abs(clamped) > abs(applied) * 1.05 + 1
     }
 
     /// A share held inside the pack's limits, its operator's power limit and maintenance (`SetpointClamp`).

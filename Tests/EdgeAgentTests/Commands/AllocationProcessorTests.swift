@@ -64,3 +64,26 @@ struct AllocationProcessorTests {
         #expect(AllocationProcessor.takesNoSetpoint(error, profile: profile) == expected)
     }
 }
+
+/// When a poll's limits are worth rewriting the setpoint in force for: every cut, a raise beyond 5 %, a failed
+/// write, a reversal — on both sides of each threshold.
+@Suite("Allocation re-clamp after a poll")
+struct ReclampThresholdTests {
+    static let cases: [(Double, Double, Bool, Bool)] = [
+        (-5000, -5000, false, false),  // unchanged
+        (-5000, -4999.5, false, false),  // within a watt
+        (-5000, -4998.9, false, true),  // cut by more than a watt
+        (-5000, -1900, false, true),  // derated
+        (-5000, 0, false, true),  // stopped
+        (-1900, -1995, false, false),  // raised by 5 % (and a watt) or less
+        (-1900, -1996.1, false, true),  // raised by more
+        (3000, 3000, true, true),  // the last write failed: try again
+        (3000, -3000, false, true),  // reversed
+        (0, 0, false, false),
+    ]
+
+    @Test(arguments: cases)
+    func worthRewriting(applied: Double, clamped: Double, failedBefore: Bool, expected: Bool) {
+        #expect(AllocationProcessor.isWorthRewriting(from: applied, to: clamped, failedBefore: failedBefore) == expected)
+    }
+}
