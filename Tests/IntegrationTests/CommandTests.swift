@@ -212,11 +212,17 @@ struct CommandTests {
             let current = try #require(try simulator.status(unit: 1)["current"] as? Double)
             #expect(current > 85 && current < 105, "the pack discharges at about 5 kW: \(current) A")
 
-            // The limit survives a restart of the agent on the same state directory.
+            // The limit survives a restart of the agent on the same state directory. The 5 kW the stopped agent
+            // left in the pack has lost its expiry with it: the new run zeroes it before any allocation.
             await agent.terminate()
+            let leftBehind = try #require(try simulator.status(unit: 1)["current"] as? Double)
+            #expect(leftBehind > 85, "the stopped agent's setpoint is still in the pack: \(leftBehind) A")
             let beforeRestart = coordinator.telemetryCount
             agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
             try await coordinator.waitFor(seconds: 20) { $0.telemetryCount >= beforeRestart + 5 }
+            try await eventually("the pack zeroed by the new run", seconds: 10) {
+                abs((try? simulator.status(unit: 1)["current"] as? Double) ?? 99) < 0.5
+            }
             try await command("cmd_plim_ready", "request_status", parameters: "{}")
             try await responses.waitFor(seconds: 10) { $0.final("cmd_plim_ready") == .completed }
             let afterRestart = try #require(try await allocate("alloc_plim_2", watts: 8000))

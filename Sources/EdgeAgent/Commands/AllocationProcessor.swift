@@ -53,6 +53,9 @@ final class AllocationProcessor: Sendable {
         /// The last token handed out.
         var issued: UInt64 = 0
         var expiry: Task<Void, Never>?
+        /// Packs whose setpoint this run of the agent has written (or zeroed at start): a setpoint left by an
+        /// earlier run has no expiry any more, so each pack is zeroed once before it has one of ours.
+        var settled: Set<String> = []
     }
 
     /// The allocation in force (or last in force), as applied.
@@ -122,16 +125,47 @@ final class AllocationProcessor: Sendable {
     /// cut it (a derate, a one-sided stop, the pack's own allowance, all set by local protection without waiting
     /// for a new allocation), when they allow more than 5 % above it again, or when its last write failed. The
     /// new status goes out without holding up the next poll (a broker that is gone never delays protection).
+    ///
+    /// The first poll after the agent starts, with no allocation applied yet, writes 0 W (the fallback): a
+    /// setpoint an earlier run left in the pack has lost its expiry with that run. A failed write is tried
+    /// again at the next poll.
     func packPolled(deviceID: String) async {
-        let outcome: Result<Bool, any Error> = await writing.withTurn { await reclamp(deviceID: deviceID, onlyWhenItMatters: true) }
+        let outcome: Result<Bool, any Error> = await writing.withTurn {
+            if !state.withLock({ $0.settled.contains(deviceID) }) {
+                await settleAtStart(deviceID: deviceID)
+                return .success(false)
+            }
+            return await reclamp(deviceID: deviceID, onlyWhenItMatters: true)
+        }
         if case .success(false) = outcome { return }
         Task { await self.publishStatus() }
+    }
+
+    /// Zeroes a pack this run has not written yet (under `writing`).
+    private func settleAtStart(deviceID: String) async {
+        guard let pack = packs[deviceID], let device = configuration.devices.first(where: { $0.deviceID == deviceID }) else {
+            state.withLock { _ = $0.settled.insert(deviceID) }
+            return
+        }
+        do {
+            try await pack.source.apply(powerWatts: 0)
+            state.withLock { _ = $0.settled.insert(deviceID) }
+            logger.info("Setpoint zeroed at start: no allocation in force", metadata: ["pack.id": "\(deviceID)"])
+        } catch {
+            if Self.takesNoSetpoint(error, profile: device.profile) {
+                state.withLock { _ = $0.settled.insert(deviceID) }
+            } else {
+                logger.warning("Setpoint not zeroed at start; trying again", metadata: ["pack.id": "\(deviceID)", "error": "\(error)"])
+            }
+        }
     }
 
     // MARK: - Setpoints (each under `writing`)
 
     private func apply(_ allocation: PowerAllocationMessage, lifetimeMilliseconds lifetime: Int64) async {
         var setpoints: [AppliedSetpoint] = []
+        // These packs' setpoints are this run's from now on (a failed write is retried by the re-clamps).
+        state.withLock { $0.settled.formUnion(allocation.allocation.devices.map(\.deviceID)) }
         for share in allocation.allocation.devices {
             guard let pack = packs[share.deviceID],
                 let device = configuration.devices.first(where: { $0.deviceID == share.deviceID })

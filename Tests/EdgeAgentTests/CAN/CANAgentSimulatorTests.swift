@@ -30,7 +30,7 @@ struct CANAgentSimulatorTests {
 
     static func slcanBus(_ tty: String) -> CANBus {
         CANBus(id: "can", reopenDelay: .milliseconds(100)) { () throws(CANBusError) -> any CANChannel in
-            try SlcanChannel(device: tty, bitrate: 500_000, serialBaud: 115_200)
+            try SlcanChannel(device: tty, bitrate: 500_000, serialBaud: 115_200, setupTimeoutMilliseconds: 10_000)
         }
     }
 

@@ -174,7 +174,7 @@ struct SlcanLinkTests {
         let adapter = try FakeAdapter()
         // Closing an already closed channel answers BEL.
         let answered = adapter.answerInBackground(lines: 3) { $0 == "C" ? [0x07] : [0x0D] }
-        let channel = try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200)
+        let channel = try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200, setupTimeoutMilliseconds: 10_000)
         answered.wait()
         #expect(String(decoding: adapter.received, as: UTF8.self) == "C\rS6\rO\r")
 
@@ -207,7 +207,8 @@ struct SlcanLinkTests {
         let adapter = try FakeAdapter()
         let answered = adapter.answerInBackground(lines: 2) { $0.hasPrefix("S") ? [0x07] : [0x0D] }
         #expect(throws: CANBusError.refused("the adapter on \(adapter.path) refused S6")) {
-            try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200)
+            // A generous deadline: the answering thread may wait for a core on a busy machine.
+            try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200, setupTimeoutMilliseconds: 10_000)
         }
         answered.wait()
     }

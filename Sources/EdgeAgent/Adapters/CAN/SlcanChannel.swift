@@ -12,9 +12,15 @@ final class SlcanChannel: CANChannel {
     private var pending: [CANReception] = []
 
     /// How long the adapter may take to answer a setup command.
+    /// How long the adapter may take to answer each setup command, by default.
     static let setupTimeoutMilliseconds: Int32 = 1000
+    /// How long the adapter may take to answer each setup command (C, S/s, O).
+    let setupTimeoutMilliseconds: Int32
 
-    init(device: String, bitrate: Int, serialBaud: Int) throws(CANBusError) {
+    init(
+        device: String, bitrate: Int, serialBaud: Int, setupTimeoutMilliseconds: Int32 = SlcanChannel.setupTimeoutMilliseconds
+    ) throws(CANBusError) {
+        self.setupTimeoutMilliseconds = setupTimeoutMilliseconds
         let code: SlcanBitrate
         do throws(SlcanEncodingError) {
             code = try SlcanBitrate(bitsPerSecond: bitrate)
@@ -38,7 +44,7 @@ final class SlcanChannel: CANChannel {
     /// Waits for the adapter's answer to a command: true for CR, false for BEL. Frames that arrive meanwhile
     /// are kept for `receive`.
     private func awaitReply(to command: String) throws(CANBusError) -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(Self.setupTimeoutMilliseconds)))
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(setupTimeoutMilliseconds)))
         while ContinuousClock.now < deadline {
             for event in decoder.feed(try port.read(timeoutMilliseconds: 50)) {
                 switch event {
@@ -48,7 +54,7 @@ final class SlcanChannel: CANChannel {
                 }
             }
         }
-        throw .open("no answer to \(command) from the adapter on \(port.path) within \(Self.setupTimeoutMilliseconds) ms")
+        throw .open("no answer to \(command) from the adapter on \(port.path) within \(setupTimeoutMilliseconds) ms")
     }
 
     private func keep(_ event: SlcanEvent) {
