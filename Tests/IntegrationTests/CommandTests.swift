@@ -300,32 +300,59 @@ struct CommandTests {
 /// at expiry the fallback (zero power) takes over; both reported on the retained coordinator status.
 @Suite("Allocations end to end", .serialized)
 struct AllocationTests {
-    @Test func clampedToLocalLimitsThenFallbackAtExpiry() async throws {
+    /// A site of 280 Ah LFP SunSpec packs on the simulator (units 1, 2, …), polled every 100 ms by an agent on a
+    /// real broker, and a cloud client that collects the coordinator status, telemetry and command responses;
+    /// `body` runs once every pack has sent telemetry, and everything is stopped after it.
+    static func withSite(
+        _ site: String, packs: [String],
+        _ body: (_ simulator: SimulatorProcess, _ cloud: MosquittoClient, _ coordinator: CoordinatorStatuses, _ responses: Responses) async throws -> Void
+    ) async throws {
         try await MosquittoBroker.withRunning { broker in
             let simulator = try await SimulatorProcess.start(
-                packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: CommandTests.root)
+                packs: packs.indices.map { "unit=\($0 + 1),chemistry=LFP,cells=16,capacity=280,soc=60" }, packageRoot: CommandTests.root)
             let directory = try TemporaryDirectory("agent")
             defer { directory.remove() }
             let config = directory.file("agent.yaml")
+            let devices = packs.enumerated().map { unit, device in
+                """
+                  - { device_id: \(device), name: \(device), chemistry: LFP, bus: sim, unit_id: \(unit + 1), profile: sunspec, poll_interval_ms: 100,
+                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+                """
+            }
             try """
-                site_id: site_alloc
-                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-alloc }
+                site_id: \(site)
+                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-\(site) }
                 buses:
                   - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
                 devices:
-                  - { device_id: pack_a, name: A, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
-                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+                \(devices.joined(separator: "\n"))
                 """.write(to: config, atomically: true, encoding: .utf8)
             let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
             let coordinator = CoordinatorStatuses()
+            let responses = Responses()
             let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
             cloud.start()
             try await cloud.waitUntilConnected()
-            try await cloud.subscribe(TopicFilter.coordinator(.status).rawValue)
-            try await cloud.subscribe(TopicFilter.devices(.telemetry).rawValue)
-            let collecting = Task { for await message in cloud.messages { coordinator.add(message) } }
-            try await coordinator.waitFor(seconds: 20) { $0.sawTelemetry }
+            for filter in [TopicFilter.coordinator(.status), .devices(.telemetry), .devices(.responses)] {
+                try await cloud.subscribe(filter.rawValue)
+            }
+            let collecting = Task {
+                for await message in cloud.messages {
+                    coordinator.add(message)
+                    responses.add(message)
+                }
+            }
+            try await responses.waitFor(seconds: 20) { $0.telemetryDevices.isSuperset(of: Set(packs)) }
+            try await body(simulator, cloud, coordinator, responses)
+            collecting.cancel()
+            await cloud.stop()
+            await agent.terminate()
+            await simulator.stop()
+        }
+    }
 
+    @Test func clampedToLocalLimitsThenFallbackAtExpiry() async throws {
+        try await Self.withSite("site_alloc", packs: ["pack_a"]) { simulator, cloud, coordinator, _ in
             // 200 kW of charge asked of a 280 Ah LFP pack: its 0.5 C operating limit (140 A) cuts it.
             let allocation = """
                 {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"alloc_1","site_id":"site_alloc",
@@ -348,10 +375,6 @@ struct AllocationTests {
             #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == 0)
             #expect(abs(try simulator.status(unit: 1)["current"] as? Double ?? 99) < 0.5)
 
-            collecting.cancel()
-            await cloud.stop()
-            await agent.terminate()
-            await simulator.stop()
         }
     }
 
@@ -359,31 +382,7 @@ struct AllocationTests {
     /// its charging-temperature alarm while charging has its share cut to the 25 % derate at once, and gets it
     /// back when it cools (SAF-OTC-01 through `SetpointClamp`, re-clamped after each poll).
     @Test func aDerateCutsTheAllocationInForce() async throws {
-        try await MosquittoBroker.withRunning { broker in
-            let simulator = try await SimulatorProcess.start(
-                packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: CommandTests.root)
-            let directory = try TemporaryDirectory("agent")
-            defer { directory.remove() }
-            let config = directory.file("agent.yaml")
-            try """
-                site_id: site_derate
-                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-derate }
-                buses:
-                  - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
-                devices:
-                  - { device_id: pack_a, name: A, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
-                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
-                """.write(to: config, atomically: true, encoding: .utf8)
-            let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
-            let coordinator = CoordinatorStatuses()
-            let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
-            cloud.start()
-            try await cloud.waitUntilConnected()
-            try await cloud.subscribe(TopicFilter.coordinator(.status).rawValue)
-            try await cloud.subscribe(TopicFilter.devices(.telemetry).rawValue)
-            let collecting = Task { for await message in cloud.messages { coordinator.add(message) } }
-            try await coordinator.waitFor(seconds: 20) { $0.sawTelemetry }
-
+        try await Self.withSite("site_derate", packs: ["pack_a"]) { simulator, cloud, coordinator, _ in
             // 5 kW of charge, well inside the pack's 140 A operating limit, for ten minutes.
             let allocation = """
                 {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_warm","site_id":"site_derate",
@@ -415,10 +414,6 @@ struct AllocationTests {
             _ = try simulator.control("temperature 1 25")
             try await coordinator.waitFor(seconds: 15) { $0.latest?.allocation?.devices.first?.appliedPower == -5000 }
 
-            collecting.cancel()
-            await cloud.stop()
-            await agent.terminate()
-            await simulator.stop()
         }
     }
 
@@ -426,41 +421,7 @@ struct AllocationTests {
     /// at the older share with no expiry; an allocation listing a device twice is ignored; an emergency
     /// shutdown sent right behind an allocation still completes.
     @Test func packLeftOutOfANewerAllocationGoesToZero() async throws {
-        try await MosquittoBroker.withRunning { broker in
-            let simulator = try await SimulatorProcess.start(
-                packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=LFP,cells=16,capacity=280,soc=60"],
-                packageRoot: CommandTests.root)
-            let directory = try TemporaryDirectory("agent")
-            defer { directory.remove() }
-            let config = directory.file("agent.yaml")
-            try """
-                site_id: site_left
-                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-left }
-                buses:
-                  - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
-                devices:
-                  - { device_id: pack_1, name: One, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
-                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
-                  - { device_id: pack_2, name: Two, chemistry: LFP, bus: sim, unit_id: 2, profile: sunspec, poll_interval_ms: 100,
-                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
-                """.write(to: config, atomically: true, encoding: .utf8)
-            let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
-            let coordinator = CoordinatorStatuses()
-            let responses = Responses()
-            let cloud = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "cloud-\(UUID().uuidString.prefix(6))"))
-            cloud.start()
-            try await cloud.waitUntilConnected()
-            try await cloud.subscribe(TopicFilter.coordinator(.status).rawValue)
-            try await cloud.subscribe(TopicFilter.devices(.telemetry).rawValue)
-            try await cloud.subscribe(TopicFilter.devices(.responses).rawValue)
-            let collecting = Task {
-                for await message in cloud.messages {
-                    coordinator.add(message)
-                    responses.add(message)
-                }
-            }
-            try await responses.waitFor(seconds: 20) { $0.telemetryDevices.isSuperset(of: ["pack_1", "pack_2"]) }
-
+        try await Self.withSite("site_left", packs: ["pack_1", "pack_2"]) { simulator, cloud, coordinator, responses in
             /// Sends an allocation of `shares` (device, W), in force for ten minutes.
             func allocate(_ id: String, _ shares: [(device: String, watts: Double)]) async throws {
                 let devices = shares.map {
@@ -519,10 +480,6 @@ struct AllocationTests {
             #expect(coordinator.latest?.allocation?.devices.map(\.deviceID) == ["pack_1"])
             try await responses.waitFor(seconds: 10) { $0.final("cmd_left_estop") == .completed }
 
-            collecting.cancel()
-            await cloud.stop()
-            await agent.terminate()
-            await simulator.stop()
         }
     }
 }
