@@ -56,7 +56,24 @@ struct PulseBMSSim: ParsableCommand {
             log: { FileHandle.standardError.write(Data("pulsebms-sim: \($0)\n".utf8)) })
         FileHandle.standardError.write(Data(
             "pulsebms-sim: \(simulated.count) pack(s) on modbus-tcp://\(host):\(port), control on \(controlPort ?? port + 1)\n".utf8))
-        server.run()
+        let signals = Self.unlinkOnTermination(canPorts.map(\.terminal.linkPath))
+        withExtendedLifetime(signals) { server.run() }
+    }
+
+    /// On SIGTERM or SIGINT the adapters' links are removed before the process exits, as udev removes
+    /// `/dev/ttyACM0` when an adapter is unplugged. A link left behind would name a freed pseudo-terminal, and
+    /// the next program to get that terminal would receive whatever an agent still retrying the link writes.
+    static func unlinkOnTermination(_ links: [String]) -> [any DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                for link in links { unlink(link) }
+                Glibc.exit(0)
+            }
+            source.resume()
+            return source
+        }
     }
 
     static func fields(of spec: String) throws -> [String: String] {

@@ -50,12 +50,20 @@ struct ModbusRTUTests {
             return
         }
         let path = String(cString: name)
-        defer {
-            close(master)
-            close(slave)
-        }
         let responderMaster = master
+        let responderDone = DispatchSemaphore(value: 0)
+        defer {
+            // The slave closes first: the responder's read then fails (hang-up) and its thread ends before the
+            // master's descriptor is closed, so it never reads from a descriptor number reused by another test.
+            close(slave)
+            if responderDone.wait(timeout: .now() + 10) == .success {
+                close(master)
+            } else {
+                Issue.record("the RTU responder did not stop; its master side is left open")
+            }
+        }
         Thread.detachNewThread {
+            defer { responderDone.signal() }
             var pending: [UInt8] = []
             var byte: UInt8 = 0
             while read(responderMaster, &byte, 1) == 1 {

@@ -28,6 +28,8 @@ struct CANAgentSimulatorTests {
         return CANPackSource(deviceID: deviceID, bus: bus, decoder: .canbusBMS(CANBusBMSAccumulator()), commands: frames)
     }
 
+    /// A bus on the simulator's adapter link. Stop it before the simulator: a bus left running retries the link,
+    /// and reaches whatever pseudo-terminal gets the simulator's freed one next (another test's adapter).
     static func slcanBus(_ tty: String) -> CANBus {
         CANBus(id: "can", reopenDelay: .milliseconds(100)) { () throws(CANBusError) -> any CANChannel in
             try SlcanChannel(device: tty, bitrate: 500_000, serialBaud: 115_200, setupTimeoutMilliseconds: 10_000)
@@ -74,7 +76,11 @@ struct CANAgentSimulatorTests {
         let records = reader.read(text: logged)
         #expect(reader.malformedCount == 0)
         #expect(records.contains { $0.frame.id == 0x356 && $0.direction == .transmitted })
+        bus.stop()  // before the simulator: see `slcanBus`
         await simulator.stop()
+        // Like an unplugged adapter's device node, the link goes with the simulator: it never names a freed
+        // pseudo-terminal that another program gets next.
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: pack.tty)) == nil)
     }
 
     /// A pack that falls silent: its values go stale (never zero) and the poll fails until frames return.
@@ -106,6 +112,7 @@ struct CANAgentSimulatorTests {
         #expect(poller.counters.otherFailures >= 1)
         _ = try simulator.control("clear 4")
         try await eventuallyAsync("fresh again", seconds: 10) { await poller.pollOnce(lastFreshRead: &lastFresh).fresh }
+        bus.stop()
         await simulator.stop()
     }
 
@@ -164,6 +171,7 @@ struct CANAgentSimulatorTests {
                 $0.deviceID == device && $0.command == "open_contactors" && $0.result == "ok" && $0.reasons.contains("TEMP_001")
             })
         }
+        canBus.stop()
         await simulator.stop()
     }
 }

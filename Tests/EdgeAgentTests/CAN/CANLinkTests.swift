@@ -213,6 +213,21 @@ struct SlcanLinkTests {
         answered.wait()
     }
 
+    /// A second opener of an adapter already in use is refused at once, before it writes a byte that would
+    /// take the first one's answers.
+    @Test func anAdapterInUseIsNotOpenedTwice() throws {
+        let adapter = try FakeAdapter()
+        let first = try SerialPort(path: adapter.path, baud: 115_200)
+        #expect(throws: CANBusError.open("\(adapter.path) is in use by another program")) {
+            try SerialPort(path: adapter.path, baud: 115_200)
+        }
+        var waiting = pollfd(fd: adapter.master, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&waiting, 1, 0) == 0)  // nothing was written
+        first.close()
+        let second = try SerialPort(path: adapter.path, baud: 115_200)
+        second.close()
+    }
+
     @Test func aSilentDeviceTimesOutAndAMissingOneFailsToOpen() throws {
         let adapter = try FakeAdapter()
         #expect(throws: CANBusError.self) { try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200) }

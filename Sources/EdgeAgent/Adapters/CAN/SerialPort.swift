@@ -3,7 +3,7 @@ import Foundation
 /// A serial device (a USB-serial slcan adapter, or a pseudo-terminal in tests) opened raw: no echo, no line
 /// discipline, 8N1. Reads wait with `poll` and a timeout, so the owning thread can notice a stop request.
 ///
-/// Not thread-safe: one `CANBus` thread owns it.
+/// Held with an exclusive `flock` while open. Not thread-safe: one `CANBus` thread owns it.
 final class SerialPort {
     let path: String
     private var descriptor: Int32
@@ -13,6 +13,13 @@ final class SerialPort {
         self.path = path
         descriptor = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw .open("cannot open \(path): \(String(cString: strerror(errno)))") }
+        // Exclusive, as pyserial's `exclusive=True`: a second reader (another agent, a stale retry, ModemManager
+        // probing a new ttyACM) would take bytes meant for this one, and answers to setup commands with them.
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno == EWOULDBLOCK ? "\(path) is in use by another program" : "cannot lock \(path): \(String(cString: strerror(errno)))"
+            _ = Glibc.close(descriptor)
+            throw .open(reason)
+        }
         var settings = termios()
         guard tcgetattr(descriptor, &settings) == 0 else {
             let reason = String(cString: strerror(errno))
