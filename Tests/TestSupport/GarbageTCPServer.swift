@@ -7,7 +7,7 @@ import Foundation
 /// A TCP server on loopback that answers every request with the bytes a test chooses (garbage, truncated
 /// frames, wrong transaction ids), to check that clients survive malformed replies.
 public final class GarbageTCPServer: @unchecked Sendable {
-    // @unchecked: `listener` is set once in init; the accept thread only reads it.
+    // @unchecked: `listener` is set once in init; the accept thread closes it once `stop` has shut it down.
     public let port: Int
     private let listener: Int32
 
@@ -29,7 +29,12 @@ public final class GarbageTCPServer: @unchecked Sendable {
         Thread.detachNewThread {
             while true {
                 let client = accept(descriptor, nil, nil)
-                guard client >= 0 else { return }  // the listener was closed
+                guard client >= 0 else {
+                    // Shut down by `stop`: closed here, after the last accept, so this thread never calls accept
+                    // on a descriptor number that another test's socket took.
+                    close(descriptor)
+                    return
+                }
                 Thread.detachNewThread {
                     var buffer = [UInt8](repeating: 0, count: 512)
                     while true {
@@ -44,8 +49,8 @@ public final class GarbageTCPServer: @unchecked Sendable {
         }
     }
 
+    /// Stops accepting; the accept thread closes the listener.
     public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }
