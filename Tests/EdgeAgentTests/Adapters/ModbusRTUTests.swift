@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import EdgeAgent
@@ -50,23 +51,31 @@ struct ModbusRTUTests {
             return
         }
         let path = String(cString: name)
+        // Not inherited by the processes other tests start meanwhile.
+        _ = fcntl(master, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
         let responderMaster = master
+        let stopping = Mutex(false)
         let responderDone = DispatchSemaphore(value: 0)
         defer {
-            // The slave closes first: the responder's read then fails (hang-up) and its thread ends before the
-            // master's descriptor is closed, so it never reads from a descriptor number reused by another test.
-            close(slave)
+            // The responder's thread ends before the descriptors are closed, so it never reads from a descriptor
+            // number that another test's file or socket took.
+            stopping.withLock { $0 = true }
             if responderDone.wait(timeout: .now() + 10) == .success {
                 close(master)
+                close(slave)
             } else {
-                Issue.record("the RTU responder did not stop; its master side is left open")
+                Issue.record("the RTU responder did not stop; its pseudo-terminal is left open")
             }
         }
         Thread.detachNewThread {
             defer { responderDone.signal() }
             var pending: [UInt8] = []
             var byte: UInt8 = 0
-            while read(responderMaster, &byte, 1) == 1 {
+            while !stopping.withLock({ $0 }) {
+                var waiting = pollfd(fd: responderMaster, events: Int16(POLLIN), revents: 0)
+                guard poll(&waiting, 1, 20) > 0 else { continue }
+                guard read(responderMaster, &byte, 1) == 1 else { return }
                 pending.append(byte)
                 if pending.count == 8 {
                     if let reply = Self.respond(to: pending) {

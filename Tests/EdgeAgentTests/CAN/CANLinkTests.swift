@@ -117,6 +117,9 @@ struct SlcanLinkTests {
             guard openpty(&master, &slave, nil, nil, nil) == 0, let name = ttyname(slave) else {
                 throw CANBusError.open("openpty: \(String(cString: strerror(errno)))")
             }
+            // Not inherited by the processes other tests start meanwhile.
+            _ = fcntl(master, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
             var settings = termios()
             tcgetattr(slave, &settings)
             cfmakeraw(&settings)
