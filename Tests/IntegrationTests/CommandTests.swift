@@ -378,6 +378,40 @@ struct AllocationTests {
         }
     }
 
+    /// A fallback whose 0 W does not reach the pack (it answers every request with a Modbus exception when the
+    /// allocation expires) is on record as not written, with the share the pack may still hold, and is written
+    /// once the pack answers again: the pack never keeps charging on an expired allocation.
+    @Test func aFallbackThatFailsIsWrittenOnceThePackAnswers() async throws {
+        try await Self.withSite("site_retry", packs: ["pack_a"]) { simulator, cloud, coordinator, _ in
+            let allocation = """
+                {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_short","site_id":"site_retry",
+                 "demand":{"total_power_target":-5000,"duration_minutes":0.1,"flexibility":0.1,"priority":"high"},
+                 "allocation":{"optimization_method":"water_filling_qp","total_allocated":-5000,"efficiency_score":0.9,
+                   "devices":[{"device_id":"pack_a","allocated_power":-5000,"confidence":0.9,"constraints_active":[]}]},
+                 "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
+                """
+            try await cloud.publish("pulsebms/site_retry/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_short" }
+            #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == -5000)
+            // Six seconds in force; the pack stops answering well before they end.
+            _ = try simulator.control("fault 1 exception 4")
+            try await coordinator.waitFor(seconds: 15) { $0.latest?.allocation?.fallbackActive == true }
+            let failed = try #require(coordinator.latest?.allocation?.devices.first)
+            #expect(failed.constraintsActive == ["fallback", "setpoint_write_failed"])
+            #expect(failed.appliedPower == -5000)
+            #expect(try simulator.status(unit: 1)["current"] as? Double ?? 0 < -50, "the pack still charges at its share")
+
+            _ = try simulator.control("clear 1")
+            try await coordinator.waitFor(seconds: 15) { statuses in
+                statuses.latest?.allocation?.devices.first?.constraintsActive == ["fallback"]
+            }
+            #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == 0)
+            try await eventually("the pack stops", seconds: 10) {
+                abs((try? simulator.status(unit: 1)["current"] as? Double) ?? 99) < 0.5
+            }
+        }
+    }
+
     /// Local protection binds the allocation in force without waiting for a new one: a pack that warms into
     /// its charging-temperature alarm while charging has its share cut to the 25 % derate at once, and gets it
     /// back when it cools (SAF-OTC-01 through `SetpointClamp`, re-clamped after each poll).

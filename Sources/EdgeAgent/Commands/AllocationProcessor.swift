@@ -128,17 +128,43 @@ final class AllocationProcessor: Sendable {
     ///
     /// The first poll after the agent starts, with no allocation applied yet, writes 0 W (the fallback): a
     /// setpoint an earlier run left in the pack has lost its expiry with that run. A failed write is tried
-    /// again at the next poll.
+    /// again at the next poll; so is a fallback's 0 W that did not reach the pack when the allocation expired.
     func packPolled(deviceID: String) async {
         let outcome: Result<Bool, any Error> = await writing.withTurn {
             if !state.withLock({ $0.settled.contains(deviceID) }) {
                 await settleAtStart(deviceID: deviceID)
                 return .success(false)
             }
+            if let retried = await retryFallback(deviceID: deviceID) { return .success(retried) }
             return await reclamp(deviceID: deviceID, onlyWhenItMatters: true)
         }
         if case .success(false) = outcome { return }
         Task { await self.publishStatus() }
+    }
+
+    /// Writes 0 W again to a pack whose write failed when the allocation fell back (under `writing`): `nil` when
+    /// there is no such pack, `true` once the pack took it, `false` when it failed again (the status already
+    /// says so; it is tried at the next poll).
+    private func retryFallback(deviceID: String) async -> Bool? {
+        guard var applied = state.withLock({ $0.applied }), applied.fallbackActive,
+            let index = applied.devices.firstIndex(where: { $0.deviceID == deviceID && $0.constraintsActive.contains("setpoint_write_failed") }),
+            let pack = packs[deviceID]
+        else { return nil }
+        do {
+            try await pack.source.apply(powerWatts: 0)
+        } catch {
+            logger.debug("Fallback setpoint still not written", metadata: ["pack.id": "\(deviceID)", "error": "\(error)"])
+            return false
+        }
+        applied.devices[index].appliedPower = 0
+        applied.devices[index].constraintsActive = ["fallback"]
+        let updated = applied
+        state.withLock { state in
+            // Only onto the allocation it was read from: one applied meanwhile is not touched.
+            if state.applied?.allocationID == updated.allocationID, state.applied?.fallbackActive == true { state.applied = updated }
+        }
+        logger.notice("Fallback setpoint written on retry", metadata: ["pack.id": "\(deviceID)", "allocation.id": "\(updated.allocationID)"])
+        return true
     }
 
     /// Zeroes a pack this run has not written yet (under `writing`).
@@ -349,8 +375,13 @@ final class AllocationProcessor: Sendable {
                 applied.devices[index].constraintsActive = ["fallback"]
             } catch {
                 let profile = configuration.devices.first(where: { $0.deviceID == deviceID })?.profile ?? .sunspec
-                applied.devices[index].constraintsActive =
-                    Self.takesNoSetpoint(error, profile: profile) ? ["fallback", "no_setpoint_control"] : ["fallback", "setpoint_write_failed"]
+                if Self.takesNoSetpoint(error, profile: profile) {
+                    applied.devices[index].constraintsActive = ["fallback", "no_setpoint_control"]
+                } else {
+                    // The pack may still hold its share: on record as written, and tried again after each poll.
+                    applied.devices[index].constraintsActive = ["fallback", "setpoint_write_failed"]
+                    logger.warning("Fallback setpoint not written; trying again after each poll", metadata: ["pack.id": "\(deviceID)", "error": "\(error)"])
+                }
             }
         }
         applied.fallbackActive = true
