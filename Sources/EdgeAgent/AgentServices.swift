@@ -134,6 +134,8 @@ struct ForwardingService: Service {
                 do {
                     for filter in filters { try await client.subscribe(filter.rawValue) }
                     try await birth.announce(on: client, status: .online)
+                    // The birth's coordinator status carries no allocation: the one in force follows it.
+                    await allocations.announce()
                 } catch {
                     logger.warning("Birth announcement failed", metadata: ["error": "\(error)"])
                 }

@@ -212,15 +212,38 @@ struct CommandTests {
             let current = try #require(try simulator.status(unit: 1)["current"] as? Double)
             #expect(current > 85 && current < 105, "the pack discharges at about 5 kW: \(current) A")
 
-            // The limit survives a restart of the agent on the same state directory. The 5 kW the stopped agent
-            // left in the pack has lost its expiry with it: the new run zeroes it before any allocation.
+            // The limit and the allocation in force survive a restart of the agent on the same state directory:
+            // the new run resumes alloc_plim_1 until its original end, within the limit (its share comes back
+            // at the pack's first poll).
+            let beforeStop = try #require(coordinator.latest?.allocation)
             await agent.terminate()
             let leftBehind = try #require(try simulator.status(unit: 1)["current"] as? Double)
             #expect(leftBehind > 85, "the stopped agent's setpoint is still in the pack: \(leftBehind) A")
-            let beforeRestart = coordinator.telemetryCount
+            let statusesBeforeRestart = coordinator.statusCount
             agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
-            try await coordinator.waitFor(seconds: 20) { $0.telemetryCount >= beforeRestart + 5 }
-            try await eventually("the pack zeroed by the new run", seconds: 10) {
+            try await coordinator.waitFor(seconds: 20) { statuses in
+                statuses.statusCount > statusesBeforeRestart && statuses.latest?.allocation?.allocationID == "alloc_plim_1"
+                    && statuses.latest?.allocation?.devices.first?.appliedPower == 5000
+            }
+            let resumed = try #require(coordinator.latest?.allocation)
+            #expect(resumed.expiresAt == beforeStop.expiresAt)
+            #expect(!resumed.fallbackActive)
+            #expect(resumed.devices.first?.constraintsActive == ["power_limit"])
+            try await waitForCurrent(85...105, "5 kW resumed")
+
+            // A setpoint whose allocation ended while the agent was down has nothing left to hold it: the next
+            // run zeroes it at the pack's first poll. (Nine seconds in force: the agent stops well before.)
+            let short = try #require(try await allocate("alloc_plim_short", watts: 4000, minutes: "0.15"))
+            #expect(short.appliedPower == 4000)
+            let shortEnd = try #require(coordinator.latest?.allocation?.expiresAt)
+            await agent.terminate()
+            let shortLeft = try #require(try simulator.status(unit: 1)["current"] as? Double)
+            #expect(shortLeft > 60, "the stopped agent's setpoint is still in the pack: \(shortLeft) A")
+            try await eventually("alloc_plim_short has ended", seconds: 15) {
+                Timestamp(Date()).millisecondsSinceEpoch > shortEnd.millisecondsSinceEpoch
+            }
+            agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
+            try await eventually("the pack zeroed by the new run", seconds: 20) {
                 abs((try? simulator.status(unit: 1)["current"] as? Double) ?? 99) < 0.5
             }
             try await command("cmd_plim_ready", "request_status", parameters: "{}")

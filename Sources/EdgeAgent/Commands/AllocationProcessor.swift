@@ -70,9 +70,43 @@ final class AllocationProcessor: Sendable {
         }
     }
 
-    /// Handles the queued allocations one at a time, in order, until `finish()` or cancellation.
+    /// Resumes the allocation an earlier run left in force (`resumeAtStart`), then handles the queued
+    /// allocations one at a time, in order, until `finish()` or cancellation.
     func run() async {
+        await resumeAtStart()
         for await message in queue { await handle(message) }
+    }
+
+    /// At start: an allocation an earlier run applied that has not ended yet is applied again until its
+    /// original end, each share clamped as always. A pack not polled yet gets 0 W (`offline`) and its share
+    /// at its first poll (the re-clamp after each poll). An allocation that ended while the agent was down is
+    /// forgotten; the zeroing at each pack's first poll then clears what it left in the pack.
+    func resumeAtStart() async {
+        let kept: (allocation: PowerAllocationMessage, expiresAt: Timestamp)?
+        do {
+            kept = try store.allocationInForce()
+        } catch {
+            logger.warning("Allocation in force not readable; not resumed", metadata: ["error": "\(error)"])
+            return
+        }
+        guard let kept else { return }
+        let remaining = kept.expiresAt.millisecondsSinceEpoch - Timestamp(Date()).millisecondsSinceEpoch
+        guard remaining > 0, kept.allocation.siteID == configuration.siteID else {
+            forgetAllocation()
+            return
+        }
+        await writing.withTurn { await apply(kept.allocation, lifetimeMilliseconds: remaining, endingAt: kept.expiresAt) }
+        logger.notice(
+            "Power allocation resumed after a restart",
+            metadata: ["allocation.id": "\(kept.allocation.allocationID)", "remaining_ms": "\(remaining)"])
+        // Not waiting for a broker that may be away: the status is sent again on every connect (`announce`).
+        Task { await self.publishStatus() }
+    }
+
+    /// Publishes the coordinator status with the allocation in force, if any: after the birth announcement on
+    /// every connect, whose status carries none.
+    func announce() async {
+        await publishStatus()
     }
 
     /// Ends `run()` once the allocation in hand is handled; later ones are not taken.
@@ -188,7 +222,8 @@ final class AllocationProcessor: Sendable {
 
     // MARK: - Setpoints (each under `writing`)
 
-    private func apply(_ allocation: PowerAllocationMessage, lifetimeMilliseconds lifetime: Int64) async {
+    /// Applies `allocation` until `lifetime` ms from now, or until `end` when it resumes one whose end is known.
+    private func apply(_ allocation: PowerAllocationMessage, lifetimeMilliseconds lifetime: Int64, endingAt end: Timestamp? = nil) async {
         var setpoints: [AppliedSetpoint] = []
         // These packs' setpoints are this run's from now on (a failed write is retried by the re-clamps).
         state.withLock { $0.settled.formUnion(allocation.allocation.devices.map(\.deviceID)) }
@@ -232,15 +267,22 @@ final class AllocationProcessor: Sendable {
             }
         }
         let now = Timestamp(Date())
+        let expiresAt = end ?? now.adding(milliseconds: lifetime)
         let applied = AppliedAllocation(
-            allocationID: allocation.allocationID, appliedAt: now, expiresAt: now.adding(milliseconds: lifetime),
-            fallbackActive: false, devices: setpoints)
+            allocationID: allocation.allocationID, appliedAt: now, expiresAt: expiresAt, fallbackActive: false, devices: setpoints)
+        do {
+            try store.saveAllocation(allocation, expiresAt: applied.expiresAt)
+        } catch {
+            logger.warning(
+                "Allocation not kept for a restart: a restart zeroes its packs", metadata: ["allocation.id": "\(allocation.allocationID)", "error": "\(error)"])
+        }
         let token = state.withLock { state -> UInt64 in
             state.issued &+= 1
             return state.issued
         }
+        let remaining = max(0, expiresAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch)
         let expiry = Task { [self] in
-            try? await Task.sleep(for: .milliseconds(lifetime))
+            try? await Task.sleep(for: .milliseconds(remaining))
             guard !Task.isCancelled else { return }
             if await writing.withTurn({ await fallBack(token: token) }) { await publishStatus() }
         }
@@ -387,8 +429,19 @@ final class AllocationProcessor: Sendable {
         applied.fallbackActive = true
         let final = applied
         state.withLock { $0.applied = final }
+        forgetAllocation()
         logger.notice("Power allocation expired; fallback to zero power", metadata: ["allocation.id": "\(final.allocationID)"])
         return true
+    }
+
+    /// Forgets the kept allocation (it ended). Should that fail, the next start finds it ended and forgets it
+    /// then.
+    private func forgetAllocation() {
+        do {
+            try store.clearAllocation()
+        } catch {
+            logger.warning("Ended allocation not cleared from the store", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: - Status

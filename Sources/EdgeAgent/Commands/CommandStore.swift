@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 
 /// Commands seen by the agent, kept across restarts so that a redelivered command (MQTT is at-least-once)
-/// is answered again rather than executed twice; and the runtime parameters `update_parameters` set.
+/// is answered again rather than executed twice; the runtime parameters `update_parameters` set; and the
+/// power allocation in force, so a restart resumes it until it ends.
 final class CommandStore: Sendable {
     private let database: DatabasePool
 
@@ -30,7 +31,43 @@ final class CommandStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2 allocation in force") { db in
+            // One row at most: the power allocation applied last and when it ends, so a restart resumes it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE allocation_in_force (
+                        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+                        message BLOB NOT NULL,
+                        expires_at_ms INTEGER NOT NULL
+                    );
+                    """)
+        }
         try migrator.migrate(database)
+    }
+
+    /// Keeps `allocation` as the one in force until `expiresAt`, replacing any other.
+    func saveAllocation(_ allocation: PowerAllocationMessage, expiresAt: Timestamp) throws {
+        let message = try WireCoding.encode(allocation)
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO allocation_in_force (slot, message, expires_at_ms) VALUES (1, ?, ?)
+                    ON CONFLICT(slot) DO UPDATE SET message = excluded.message, expires_at_ms = excluded.expires_at_ms
+                    """,
+                arguments: [message, expiresAt.millisecondsSinceEpoch])
+        }
+    }
+
+    /// The allocation kept by `saveAllocation` and when it ends, if any.
+    func allocationInForce() throws -> (allocation: PowerAllocationMessage, expiresAt: Timestamp)? {
+        let row = try database.read { db in try Row.fetchOne(db, sql: "SELECT message, expires_at_ms FROM allocation_in_force WHERE slot = 1") }
+        guard let row, let message: Data = row["message"], let expiresAt: Int64 = row["expires_at_ms"] else { return nil }
+        return (try WireCoding.decode(PowerAllocationMessage.self, from: message), Timestamp(millisecondsSinceEpoch: expiresAt))
+    }
+
+    /// Forgets the allocation in force (it ended).
+    func clearAllocation() throws {
+        try database.write { db in try db.execute(sql: "DELETE FROM allocation_in_force") }
     }
 
     /// Records a command; `false` if this id was seen before (nothing is changed then).

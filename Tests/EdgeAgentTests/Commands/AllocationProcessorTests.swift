@@ -1,5 +1,6 @@
 import BMSCore
 import Testing
+import TestSupport
 
 @testable import EdgeAgent
 
@@ -25,6 +26,25 @@ struct AllocationProcessorTests {
         return AppliedAllocation(
             allocationID: "previous", appliedAt: now, expiresAt: now.adding(milliseconds: 60_000), fallbackActive: fallback,
             devices: devices)
+    }
+
+    /// The allocation in force is kept in the agent's SQLite store across a reopen (a restart), the newest
+    /// replacing the one before, until it is cleared at its end.
+    @Test func theAllocationInForceIsKeptReplacedAndCleared() throws {
+        let directory = try TemporaryDirectory("commands")
+        defer { directory.remove() }
+        let path = directory.file("commands.sqlite").path
+        let store = try CommandStore(path: path)
+        #expect(try store.allocationInForce() == nil)
+        try store.saveAllocation(try Self.allocation(["pack_1"]), expiresAt: Timestamp(millisecondsSinceEpoch: 1_000))
+        let newest = try Self.allocation(["pack_2", "pack_3"])
+        try store.saveAllocation(newest, expiresAt: Timestamp(millisecondsSinceEpoch: 2_000))
+        let reopened = try CommandStore(path: path)
+        let kept = try #require(try reopened.allocationInForce())
+        #expect(kept.allocation == newest)
+        #expect(kept.expiresAt.millisecondsSinceEpoch == 2_000)
+        try reopened.clearAllocation()
+        #expect(try store.allocationInForce() == nil)
     }
 
     @Test func packsPoweredBeforeAndLeftOutNowAreZeroed() throws {
