@@ -47,6 +47,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The broker: mqtt://[user[:password]@]HOST[:PORT] or mqtts://… (default mqtt://127.0.0.1:1883).")
     var mqtt: String?
 
+    @Option(name: .customLong("mqtt-ca"), help: "With mqtts://: the CA file that signed the broker's certificate (default \(RelaySettings.systemCABundle)).")
+    var mqttCA: String?
+
+    @Option(name: .customLong("mqtt-cert"), help: "With mqtts://: the relay's client certificate (PEM), for a broker that asks for one.")
+    var mqttCertificate: String?
+
+    @Option(name: .customLong("mqtt-key"), help: "With mqtts://: the key of --mqtt-cert (PEM).")
+    var mqttKey: String?
+
     @Option(name: .customLong("data-dir"), help: "Where the SQLite database lives (default ./relay-data).")
     var dataDirectory: String?
 
@@ -95,6 +104,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { settings.host = host }
         if let port { settings.port = port }
         if let mqtt { settings.mqtt = mqtt }
+        if let mqttCA { settings.mqttCA = mqttCA }
+        if let mqttCertificate { settings.mqttCertificate = mqttCertificate }
+        if let mqttKey { settings.mqttKey = mqttKey }
         if let dataDirectory { settings.dataDirectory = dataDirectory }
         if let devToken { settings.devToken = devToken }
         if let jwks { settings.jwks = jwks }
@@ -125,8 +137,10 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let settings = try settings(environment: ProcessInfo.processInfo.environment)
         let broker: MQTTURL
+        let tls: MQTTTLSOptions?
         do {
             broker = try MQTTURL(settings.mqtt)
+            tls = try settings.mqttTLS(for: broker)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -158,7 +172,7 @@ struct ServeCommand: AsyncParsableCommand {
         let client = try MosquittoClient(
             options: MQTTClientOptions(
                 host: broker.host, port: broker.port, clientID: settings.clientID, keepAliveSeconds: 30,
-                username: broker.username, password: settings.mqttPassword ?? broker.password),
+                username: broker.username, password: settings.mqttPassword ?? broker.password, tls: tls),
             logger: logger)
         let offlineAfter = Duration.seconds(settings.offlineAfterSeconds)
         let hub = LiveHub()
@@ -174,7 +188,7 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(services: [ingest, upkeep, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         FileHandle.standardError.write(Data(
-            "pulsebms-relay: http://\(settings.host):\(settings.port)/api/v1, broker \(broker.host):\(broker.port), data in \(settings.dataDirectory)\n".utf8))
+            "pulsebms-relay: http://\(settings.host):\(settings.port)/api/v1, broker \(broker.useTLS ? "mqtts" : "mqtt")://\(broker.host):\(broker.port), data in \(settings.dataDirectory)\n".utf8))
         try await group.run()
     }
 }
@@ -194,7 +208,9 @@ extension PulseBMSRelay {
         api.register(on: router)
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade { request, channel, logger in
+            server: .http1WebSocketUpgrade(
+                configuration: .init(http1: .init(additionalChannelHandlers: [HTTP10ConnectionClose.Installer()]))
+            ) { request, channel, logger in
                 await LiveSocket.shouldUpgrade(
                     request, channel: channel, hub: hub, authenticator: authenticator,
                     alertActions: { action, authorization, apiKey in

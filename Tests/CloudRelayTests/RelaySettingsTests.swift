@@ -1,6 +1,7 @@
 import ArgumentParser
 import BMSCore
 import Foundation
+import PulseMQTT
 import Testing
 
 @testable import CloudRelay
@@ -45,9 +46,43 @@ struct RelaySettingsTests {
         #expect(try MQTTURL("mqtt://broker.example.com") == MQTTURL(host: "broker.example.com", port: 1883, useTLS: false))
         let local = try MQTTURL("mqtt://user:pw@10.0.0.5:1884")
         #expect(local.port == 1884 && !local.useTLS && local.username == "user" && local.password == "pw")
-        // TLS to the broker is not wired in the relay yet: refused, never a silent plain-text connection.
-        for bad in ["mqtts://broker:8883", "http://x", "mqtt://", "mqtt://host:99999", "mqtt://host/path", "not a url"] {
+        #expect(try MQTTURL("mqtts://broker.example.com") == MQTTURL(host: "broker.example.com", port: 8883, useTLS: true))
+        #expect(try MQTTURL("MQTTS://relay@broker:9883") == MQTTURL(host: "broker", port: 9883, useTLS: true, username: "relay"))
+        for bad in ["http://x", "mqtt://", "mqtts://", "mqtt://host:99999", "mqtt://host/path", "not a url"] {
             #expect(throws: RelayConfigurationError.self, "\(bad)") { try MQTTURL(bad) }
         }
+    }
+
+    /// TLS files go with `mqtts://` only, a certificate with its key, and each must be readable; `mqtts://`
+    /// alone trusts the system's CAs.
+    @Test func brokerTLSSettings() throws {
+        let readable: Set<String> = ["/pki/ca.crt", "/pki/relay.crt", "/pki/relay.key", RelaySettings.systemCABundle]
+        func tls(_ url: String, ca: String? = nil, cert: String? = nil, key: String? = nil) throws(RelayConfigurationError) -> MQTTTLSOptions? {
+            var settings = RelaySettings()
+            settings.mqtt = url
+            (settings.mqttCA, settings.mqttCertificate, settings.mqttKey) = (ca, cert, key)
+            return try settings.mqttTLS(for: try MQTTURL(url), isReadable: readable.contains)
+        }
+        #expect(try tls("mqtt://broker") == nil)
+        #expect(try tls("mqtts://broker") == MQTTTLSOptions(caFile: RelaySettings.systemCABundle))
+        #expect(
+            try tls("mqtts://broker", ca: "/pki/ca.crt", cert: "/pki/relay.crt", key: "/pki/relay.key")
+                == MQTTTLSOptions(caFile: "/pki/ca.crt", certificateFile: "/pki/relay.crt", keyFile: "/pki/relay.key"))
+        #expect(throws: RelayConfigurationError.self) { try tls("mqtt://broker", ca: "/pki/ca.crt") }
+        #expect(throws: RelayConfigurationError.invalid("--mqtt-key", "a client certificate and its key go together")) {
+            try tls("mqtts://broker", cert: "/pki/relay.crt")
+        }
+        #expect(throws: RelayConfigurationError.invalid("--mqtt-cert", "a client certificate and its key go together")) {
+            try tls("mqtts://broker", key: "/pki/relay.key")
+        }
+        #expect(throws: RelayConfigurationError.invalid("--mqtt-ca", "cannot read /pki/missing.crt")) {
+            try tls("mqtts://broker", ca: "/pki/missing.crt")
+        }
+        // From the file or the flags.
+        var fromFile = RelaySettings()
+        try fromFile.apply(yaml: "mqtt: mqtts://broker\nmqtt_ca: /pki/ca.crt\nmqtt_cert: /pki/relay.crt\nmqtt_key: /pki/relay.key\n")
+        #expect(fromFile.mqttCA == "/pki/ca.crt" && fromFile.mqttCertificate == "/pki/relay.crt" && fromFile.mqttKey == "/pki/relay.key")
+        let flagged = try ServeCommand.parse(["--mqtt-ca", "/a.crt", "--mqtt-cert", "/b.crt", "--mqtt-key", "/b.key"]).settings(environment: [:])
+        #expect(flagged.mqttCA == "/a.crt" && flagged.mqttCertificate == "/b.crt" && flagged.mqttKey == "/b.key")
     }
 }

@@ -50,6 +50,60 @@ struct MQTTTLSTests {
         }
     }
 
+    /// The relay subscribes over TLS with its own certificate (the broker takes its CN as its identity) and
+    /// serves what a site publishes over TLS; the same relay without its certificate never connects.
+    @Test func relayIngestsOverTLSWithItsCertificate() async throws {
+        let pki = try TemporaryDirectory("pki")
+        defer { pki.remove() }
+        try await Self.makeCertificates(in: pki)
+        try await MosquittoBroker.withRunning(extraConfig: [
+            "cafile \(pki.file("ca.crt").path)", "certfile \(pki.file("server.crt").path)",
+            "keyfile \(pki.file("server.key").path)", "require_certificate true", "use_identity_as_username true",
+        ]) { broker in
+            let relay = try await RelayEndToEndTests.startRelay(
+                brokerPort: broker.port, broker: "mqtts://127.0.0.1:\(broker.port)",
+                arguments: ["--mqtt-ca", pki.file("ca.crt").path, "--mqtt-cert", pki.file("relay.crt").path, "--mqtt-key", pki.file("relay.key").path])
+            defer { relay.directory.remove() }
+            let registered = relay.call(
+                "POST", "/api/v1/devices",
+                body: """
+                    {"device_id":"pack_tls","site_id":"site_tls","name":"TLS pack","chemistry":"LFP",
+                     "specifications":{"nominal_capacity":280,"nominal_voltage":51.2,"series_cells":16,"parallel_cells":1}}
+                    """)
+            #expect(registered.code == 201)
+            try await eventually("the relay connected with its certificate", seconds: 10) {
+                relay.call("GET", "/api/v1/health").json?["services"]?["mqtt"]?.stringValue == "healthy"
+            }
+            #expect(broker.log.contains("u'pulsebms-relay'"), "the broker takes the relay certificate's CN as its identity")
+
+            let tls = MQTTTLSOptions(
+                caFile: pki.file("ca.crt").path, certificateFile: pki.file("client.crt").path, keyFile: pki.file("client.key").path)
+            let site = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "site-tls", tls: tls))
+            site.start()
+            try await site.waitUntilConnected()
+            var sample = MQTTRoundTripTests.telemetry(sequenceNumber: 1)
+            sample.timestamp = Timestamp(Date())
+            sample.deviceInfo = DeviceInfo(deviceID: "pack_tls", siteID: "site_tls", firmwareVersion: "1.2.3")
+            try await site.publish("pulsebms/site_tls/pack_tls/telemetry", payload: Array(try WireCoding.encode(sample)), qos: .atLeastOnce)
+            try await eventually("the sample served", seconds: 10) {
+                (relay.call("GET", "/api/v1/telemetry/pack_tls?resolution=raw").json?["data_points"]?.numberValue ?? 0) == 1
+            }
+            await site.stop()
+            await relay.process.terminate()
+
+            // The same relay without its certificate: the broker refuses the handshake, nothing is subscribed.
+            let anonymous = try await RelayEndToEndTests.startRelay(
+                brokerPort: broker.port, broker: "mqtts://127.0.0.1:\(broker.port)", arguments: ["--mqtt-ca", pki.file("ca.crt").path])
+            defer { anonymous.directory.remove() }
+            try await eventually("the broker refused a handshake without a certificate", seconds: 10) {
+                broker.log.components(separatedBy: "peer did not return a certificate").count > 1
+                    || broker.log.components(separatedBy: "OpenSSL Error").count > 1
+            }
+            #expect(anonymous.call("GET", "/api/v1/health").json?["services"]?["mqtt"]?.stringValue == "unhealthy")
+            await anonymous.process.terminate()
+        }
+    }
+
     static func makeCertificates(in directory: TemporaryDirectory) async throws {
         let openssl = try ChildProcess.locate("openssl")
         let path = { (name: String) in directory.file(name).path }
@@ -62,6 +116,9 @@ struct MQTTTLSTests {
             ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=site_tls"],
             ["x509", "-req", "-in", path("client.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
              "-out", path("client.crt"), "-days", "2"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("relay.key"), "-out", path("relay.csr"), "-subj", "/CN=pulsebms-relay"],
+            ["x509", "-req", "-in", path("relay.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
+             "-out", path("relay.crt"), "-days", "2"],
         ]
         for arguments in steps {
             let step = try ChildProcess(openssl, arguments, outputFile: path("openssl.log"))

@@ -34,15 +34,17 @@ struct RelayEndToEndTests {
         return "pbk_\(random(12))_\(random(43))"
     }
 
-    static func startRelay(brokerPort: Int) async throws -> Relay {
+    /// A relay on `brokerPort`, over `mqtt://` unless `broker` names another URL (with `arguments` for its TLS
+    /// files).
+    static func startRelay(brokerPort: Int, broker: String? = nil, arguments: [String] = []) async throws -> Relay {
         let directory = try TemporaryDirectory("relay")
         let key = developmentKey()
         for _ in 0..<5 {
             let port = try FreePort.find()
             let process = try ChildProcess(
                 relayBinary,
-                ["--port", String(port), "--mqtt", "mqtt://127.0.0.1:\(brokerPort)", "--data-dir", directory.file("data").path,
-                 "--dev-token", key, "--mqtt-client-id", "relay-e2e", "--rate-limit", "100000"],
+                ["--port", String(port), "--mqtt", broker ?? "mqtt://127.0.0.1:\(brokerPort)", "--data-dir", directory.file("data").path,
+                 "--dev-token", key, "--mqtt-client-id", "relay-e2e", "--rate-limit", "100000"] + arguments,
                 outputFile: directory.file("relay.log").path)
             let deadline = ContinuousClock.now + .seconds(20)
             while process.isRunning, ContinuousClock.now < deadline {

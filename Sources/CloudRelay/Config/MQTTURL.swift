@@ -1,7 +1,8 @@
 import Foundation
 
 /// The broker the relay subscribes to: `mqtt://[user[:password]@]host[:port]` (default port 1883) or
-/// `mqtts://…` (default port 8883, TLS with the CA from `--mqtt-ca`).
+/// `mqtts://…` (default port 8883; TLS with the CA from `--mqtt-ca`, and `--mqtt-cert`/`--mqtt-key` when the
+/// broker asks for a client certificate).
 struct MQTTURL: Sendable, Equatable {
     var host: String
     var port: Int
@@ -23,10 +24,7 @@ struct MQTTURL: Sendable, Equatable {
         }
         switch scheme {
         case "mqtt": useTLS = false
-        case "mqtts":
-            // The relay's TLS settings (CA, client certificate) are not wired yet: refuse rather than connect in
-            // plain text or silently not at all.
-            throw .invalid("--mqtt", "mqtts:// is not supported yet; use mqtt:// on a trusted network or a local TLS tunnel")
+        case "mqtts": useTLS = true
         default: throw .invalid("--mqtt", "scheme '\(scheme)' is not mqtt or mqtts")
         }
         guard let host = components.host, !host.isEmpty else { throw .invalid("--mqtt", "'\(text)' names no host") }

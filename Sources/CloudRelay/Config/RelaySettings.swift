@@ -1,5 +1,6 @@
 import BMSCore
 import Foundation
+import PulseMQTT
 import Yams
 
 /// Everything the relay runs with. Each setting comes from, in rising order of precedence: its default, the
@@ -10,6 +11,11 @@ struct RelaySettings: Sendable, Equatable {
     var port = 8080
     var mqtt = "mqtt://127.0.0.1:1883"
     var mqttPassword: String?
+    /// TLS to an `mqtts://` broker: the CA that signed its certificate (default: the system's bundle), and the
+    /// relay's own certificate and key when the broker asks for one.
+    var mqttCA: String?
+    var mqttCertificate: String?
+    var mqttKey: String?
     var dataDirectory = "./relay-data"
     var devToken: String?
     var jwks: String?
@@ -24,7 +30,7 @@ struct RelaySettings: Sendable, Equatable {
     var retentionDays = [7, 30, 366, 3653]
 
     static let knownKeys: Set<String> = [
-        "host", "port", "mqtt", "mqtt_password", "data_dir", "dev_token", "jwks", "jwt_issuer", "jwt_audience",
+        "host", "port", "mqtt", "mqtt_password", "mqtt_ca", "mqtt_cert", "mqtt_key", "data_dir", "dev_token", "jwks", "jwt_issuer", "jwt_audience",
         "mqtt_client_id", "share_group", "rate_limit", "rate_window_seconds", "offline_after_seconds", "retention_days",
     ]
 
@@ -43,6 +49,9 @@ struct RelaySettings: Sendable, Equatable {
         port = validator.integer(root, "port", prefix: "", required: false, minimum: 1, maximum: 65535) ?? port
         mqtt = validator.string(root, "mqtt", prefix: "", required: false) ?? mqtt
         mqttPassword = validator.string(root, "mqtt_password", prefix: "", required: false) ?? mqttPassword
+        mqttCA = validator.string(root, "mqtt_ca", prefix: "", required: false) ?? mqttCA
+        mqttCertificate = validator.string(root, "mqtt_cert", prefix: "", required: false) ?? mqttCertificate
+        mqttKey = validator.string(root, "mqtt_key", prefix: "", required: false) ?? mqttKey
         dataDirectory = validator.string(root, "data_dir", prefix: "", required: false) ?? dataDirectory
         devToken = validator.string(root, "dev_token", prefix: "", required: false) ?? devToken
         jwks = validator.string(root, "jwks", prefix: "", required: false) ?? jwks
@@ -68,6 +77,31 @@ struct RelaySettings: Sendable, Equatable {
     mutating func apply(environment: [String: String]) {
         if let password = environment["PULSEBMS_RELAY_MQTT_PASSWORD"], !password.isEmpty { mqttPassword = password }
         if let token = environment["PULSEBMS_RELAY_DEV_TOKEN"], !token.isEmpty { devToken = token }
+    }
+
+    /// Debian's bundle of the public CAs, for a broker whose certificate one of them signed.
+    static let systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
+
+    /// The TLS options for `broker`, or `nil` for plain `mqtt://`. TLS files without `mqtts://`, a certificate
+    /// without its key (or a key without its certificate), and a file that cannot be read are refused here,
+    /// by their flag, rather than by the broker's handshake later.
+    func mqttTLS(for broker: MQTTURL, isReadable: (String) -> Bool = { FileManager.default.isReadableFile(atPath: $0) })
+        throws(RelayConfigurationError) -> MQTTTLSOptions?
+    {
+        guard broker.useTLS else {
+            if mqttCA != nil || mqttCertificate != nil || mqttKey != nil {
+                throw .invalid("--mqtt-ca/--mqtt-cert/--mqtt-key", "TLS files need an mqtts:// broker (--mqtt is \(mqtt))")
+            }
+            return nil
+        }
+        guard (mqttCertificate == nil) == (mqttKey == nil) else {
+            throw .invalid(mqttCertificate == nil ? "--mqtt-cert" : "--mqtt-key", "a client certificate and its key go together")
+        }
+        let ca = mqttCA ?? Self.systemCABundle
+        for (flag, path) in [("--mqtt-ca", ca), ("--mqtt-cert", mqttCertificate), ("--mqtt-key", mqttKey)] {
+            if let path, !isReadable(path) { throw .invalid(flag, "cannot read \(path)") }
+        }
+        return MQTTTLSOptions(caFile: ca, certificateFile: mqttCertificate, keyFile: mqttKey)
     }
 
     var retention: RetentionPolicy {
