@@ -1,6 +1,7 @@
 import ArgumentParser
 import BMSCore
 import Foundation
+import Synchronization
 import Yams
 
 /// `pulsebms-sim`: simulated battery packs that speak Modbus TCP (SunSpec 1 + 802 + 805), driven by a physical
@@ -35,6 +36,9 @@ struct PulseBMSSim: ParsableCommand {
     var timeScale = 1.0
 
     func run() throws {
+        // First, so that a stop that comes while the packs are set up still removes the links made so far.
+        let links = AdapterLinks()
+        let signals = links.removeOnTermination()
         let specs = packs.isEmpty
             ? ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60", "unit=2,chemistry=NMC,cells=14,capacity=56,soc=70"]
             : packs
@@ -44,7 +48,9 @@ struct PulseBMSSim: ParsableCommand {
             let fields = try Self.fields(of: spec)
             guard let link = fields["slcan"], let unit = fields["unit"].flatMap(Int.init) else { continue }
             do {
-                canPorts.append(try SlcanPackPort(unitID: unit, linkPath: link, candumpPath: fields["candump"]))
+                let port = try SlcanPackPort(unitID: unit, linkPath: link, candumpPath: fields["candump"])
+                links.add(port.terminal.linkPath, to: port.terminal.slavePath)
+                canPorts.append(port)
             } catch {
                 throw ValidationError("pack '\(spec)': \(error)")
             }
@@ -56,24 +62,7 @@ struct PulseBMSSim: ParsableCommand {
             log: { FileHandle.standardError.write(Data("pulsebms-sim: \($0)\n".utf8)) })
         FileHandle.standardError.write(Data(
             "pulsebms-sim: \(simulated.count) pack(s) on modbus-tcp://\(host):\(port), control on \(controlPort ?? port + 1)\n".utf8))
-        let signals = Self.unlinkOnTermination(canPorts.map(\.terminal.linkPath))
         withExtendedLifetime(signals) { server.run() }
-    }
-
-    /// On SIGTERM or SIGINT the adapters' links are removed before the process exits, as udev removes
-    /// `/dev/ttyACM0` when an adapter is unplugged. A link left behind would name a freed pseudo-terminal, and
-    /// the next program to get that terminal would receive whatever an agent still retrying the link writes.
-    static func unlinkOnTermination(_ links: [String]) -> [any DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                for link in links { unlink(link) }
-                Glibc.exit(0)
-            }
-            source.resume()
-            return source
-        }
     }
 
     static func fields(of spec: String) throws -> [String: String] {
@@ -112,5 +101,42 @@ struct PulseBMSSim: ParsableCommand {
             }
         }
         return pack
+    }
+}
+
+/// The adapters' links, removed on SIGTERM or SIGINT before the process exits, as udev removes `/dev/ttyACM0`
+/// when an adapter is unplugged. A link left behind would name a freed pseudo-terminal, and the next program to
+/// get that terminal would receive whatever an agent still retrying the link writes. A link that names another
+/// terminal by then (another simulator took the path) is left alone.
+final class AdapterLinks: Sendable {
+    private let links = Mutex<[(link: String, target: String)]>([])
+
+    func add(_ link: String, to target: String) {
+        links.withLock { $0.append((link, target)) }
+    }
+
+    /// Handles SIGTERM and SIGINT from now on; keep the sources alive as long as they should.
+    func removeOnTermination() -> [any DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { number in
+            // The default action goes first (as Dispatch asks); the source then receives the signal.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                removeLinks()
+                Glibc.exit(0)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    private func removeLinks() {
+        for (link, target) in links.withLock({ $0 }) {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let length = readlink(link, &buffer, buffer.count - 1)
+            guard length > 0 else { continue }
+            let named = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if named == target { unlink(link) }
+        }
     }
 }

@@ -232,8 +232,9 @@ struct CommandTests {
             try await waitForCurrent(85...105, "5 kW resumed")
 
             // A setpoint whose allocation ended while the agent was down has nothing left to hold it: the next
-            // run zeroes it at the pack's first poll. (Nine seconds in force: the agent stops well before.)
-            let short = try #require(try await allocate("alloc_plim_short", watts: 4000, minutes: "0.15"))
+            // run zeroes it at the pack's first poll, and does not resume the allocation. (Twelve seconds in
+            // force: the agent stops well before.)
+            let short = try #require(try await allocate("alloc_plim_short", watts: 4000, minutes: "0.2"))
             #expect(short.appliedPower == 4000)
             let shortEnd = try #require(coordinator.latest?.allocation?.expiresAt)
             await agent.terminate()
@@ -242,12 +243,14 @@ struct CommandTests {
             try await eventually("alloc_plim_short has ended", seconds: 15) {
                 Timestamp(Date()).millisecondsSinceEpoch > shortEnd.millisecondsSinceEpoch
             }
+            let allocationsBeforeRestart = coordinator.allocationIDs.count
             agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
             try await eventually("the pack zeroed by the new run", seconds: 20) {
                 abs((try? simulator.status(unit: 1)["current"] as? Double) ?? 99) < 0.5
             }
             try await command("cmd_plim_ready", "request_status", parameters: "{}")
             try await responses.waitFor(seconds: 10) { $0.final("cmd_plim_ready") == .completed }
+            #expect(!coordinator.allocationIDs.dropFirst(allocationsBeforeRestart).contains("alloc_plim_short"))
             let afterRestart = try #require(try await allocate("alloc_plim_2", watts: 8000))
             #expect(afterRestart.appliedPower == 5000)
             #expect(afterRestart.constraintsActive == ["power_limit"])
@@ -408,7 +411,7 @@ struct AllocationTests {
         try await Self.withSite("site_retry", packs: ["pack_a"]) { simulator, cloud, coordinator, _ in
             let allocation = """
                 {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_short","site_id":"site_retry",
-                 "demand":{"total_power_target":-5000,"duration_minutes":0.1,"flexibility":0.1,"priority":"high"},
+                 "demand":{"total_power_target":-5000,"duration_minutes":0.15,"flexibility":0.1,"priority":"high"},
                  "allocation":{"optimization_method":"water_filling_qp","total_allocated":-5000,"efficiency_score":0.9,
                    "devices":[{"device_id":"pack_a","allocated_power":-5000,"confidence":0.9,"constraints_active":[]}]},
                  "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
@@ -416,7 +419,7 @@ struct AllocationTests {
             try await cloud.publish("pulsebms/site_retry/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
             try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_short" }
             #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == -5000)
-            // Six seconds in force; the pack stops answering well before they end.
+            // Nine seconds in force; the pack stops answering well before they end.
             _ = try simulator.control("fault 1 exception 4")
             try await coordinator.waitFor(seconds: 15) { $0.latest?.allocation?.fallbackActive == true }
             let failed = try #require(coordinator.latest?.allocation?.devices.first)

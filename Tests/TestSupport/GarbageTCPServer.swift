@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -7,9 +8,12 @@ import Foundation
 /// A TCP server on loopback that answers every request with the bytes a test chooses (garbage, truncated
 /// frames, wrong transaction ids), to check that clients survive malformed replies.
 public final class GarbageTCPServer: @unchecked Sendable {
-    // @unchecked: `listener` is set once in init; the accept thread closes it once `stop` has shut it down.
+    // @unchecked: `listener` is set once in init; the accept thread closes it, under `closed`.
     public let port: Int
     private let listener: Int32
+    /// Whether the accept thread has closed the listener (under this lock, so `stop` never shuts down a
+    /// descriptor number reused since).
+    private let closed = Mutex(false)
 
     /// Starts answering each request on each connection with `reply(requestBytes)`.
     public init(reply: @escaping @Sendable ([UInt8]) -> [UInt8]) throws {
@@ -26,13 +30,18 @@ public final class GarbageTCPServer: @unchecked Sendable {
         }
         port = Int(UInt16(bigEndian: address.sin_port))
         listener = descriptor
-        Thread.detachNewThread {
+        Thread.detachNewThread { [self] in
             while true {
                 let client = accept(descriptor, nil, nil)
                 guard client >= 0 else {
-                    // Shut down by `stop`: closed here, after the last accept, so this thread never calls accept
-                    // on a descriptor number that another test's socket took.
-                    close(descriptor)
+                    if errno == EINTR || errno == ECONNABORTED { continue }
+                    // Shut down by `stop` (or failed): closed here, after the last accept, so this thread never
+                    // calls accept on a descriptor number that another test's socket took, and `stop` never shuts
+                    // one down.
+                    closed.withLock { closed in
+                        closed = true
+                        close(descriptor)
+                    }
                     return
                 }
                 Thread.detachNewThread {
@@ -51,6 +60,8 @@ public final class GarbageTCPServer: @unchecked Sendable {
 
     /// Stops accepting; the accept thread closes the listener.
     public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
+        closed.withLock { closed in
+            if !closed { shutdown(listener, Int32(SHUT_RDWR)) }
+        }
     }
 }

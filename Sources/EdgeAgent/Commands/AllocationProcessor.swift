@@ -82,7 +82,7 @@ final class AllocationProcessor: Sendable {
     /// at its first poll (the re-clamp after each poll). An allocation that ended while the agent was down is
     /// forgotten; the zeroing at each pack's first poll then clears what it left in the pack.
     func resumeAtStart() async {
-        let kept: (allocation: PowerAllocationMessage, expiresAt: Timestamp)?
+        let kept: CommandStore.KeptAllocation?
         do {
             kept = try store.allocationInForce()
         } catch {
@@ -90,8 +90,11 @@ final class AllocationProcessor: Sendable {
             return
         }
         guard let kept else { return }
-        let remaining = kept.expiresAt.millisecondsSinceEpoch - Timestamp(Date()).millisecondsSinceEpoch
-        guard remaining > 0, kept.allocation.siteID == configuration.siteID else {
+        let now = Timestamp(Date())
+        guard let remaining = Self.resumableMilliseconds(of: kept, now: now), kept.allocation.siteID == configuration.siteID else {
+            logger.info(
+                "Allocation of an earlier run not resumed: it has ended, or the clock moved back",
+                metadata: ["allocation.id": "\(kept.allocation.allocationID)"])
             forgetAllocation()
             return
         }
@@ -101,6 +104,19 @@ final class AllocationProcessor: Sendable {
             metadata: ["allocation.id": "\(kept.allocation.allocationID)", "remaining_ms": "\(remaining)"])
         // Not waiting for a broker that may be away: the status is sent again on every connect (`announce`).
         Task { await self.publishStatus() }
+    }
+
+    /// How long a kept allocation still runs at `now`, or `nil` when it must not be resumed: it has ended, or
+    /// the gateway's clock is behind the time it was saved or leaves it more than its whole duration (a clock
+    /// that came back wrong after a power cut must never stretch an allocation).
+    static func resumableMilliseconds(of kept: CommandStore.KeptAllocation, now: Timestamp) -> Int64? {
+        let minutes = kept.allocation.demand.durationMinutes
+        guard minutes.isFinite, minutes > 0, minutes <= PowerAllocationMessage.maximumDurationMinutes,
+            now.millisecondsSinceEpoch >= kept.savedAt.millisecondsSinceEpoch
+        else { return nil }
+        let remaining = kept.expiresAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch
+        guard remaining > 0, remaining <= Int64(minutes * 60_000) else { return nil }
+        return remaining
     }
 
     /// Publishes the coordinator status with the allocation in force, if any: after the birth announcement on
@@ -224,6 +240,11 @@ final class AllocationProcessor: Sendable {
 
     /// Applies `allocation` until `lifetime` ms from now, or until `end` when it resumes one whose end is known.
     private func apply(_ allocation: PowerAllocationMessage, lifetimeMilliseconds lifetime: Int64, endingAt end: Timestamp? = nil) async {
+        let start = Timestamp(Date())
+        let expiresAt = end ?? start.adding(milliseconds: lifetime)
+        // Kept before any setpoint is written: an agent stopped halfway through must not resume the allocation
+        // this one replaces.
+        keep(allocation, savedAt: start, expiresAt: expiresAt)
         var setpoints: [AppliedSetpoint] = []
         // These packs' setpoints are this run's from now on (a failed write is retried by the re-clamps).
         state.withLock { $0.settled.formUnion(allocation.allocation.devices.map(\.deviceID)) }
@@ -267,15 +288,8 @@ final class AllocationProcessor: Sendable {
             }
         }
         let now = Timestamp(Date())
-        let expiresAt = end ?? now.adding(milliseconds: lifetime)
         let applied = AppliedAllocation(
             allocationID: allocation.allocationID, appliedAt: now, expiresAt: expiresAt, fallbackActive: false, devices: setpoints)
-        do {
-            try store.saveAllocation(allocation, expiresAt: applied.expiresAt)
-        } catch {
-            logger.warning(
-                "Allocation not kept for a restart: a restart zeroes its packs", metadata: ["allocation.id": "\(allocation.allocationID)", "error": "\(error)"])
-        }
         let token = state.withLock { state -> UInt64 in
             state.issued &+= 1
             return state.issued
@@ -298,15 +312,17 @@ final class AllocationProcessor: Sendable {
     }
 
     /// The packs `previous` may still hold at a setpoint (powered, or a write that failed) that `allocation`
-    /// does not list. None once `previous` has fallen back: its fallback zeroed every pack it set. An
-    /// allocation past its expiry whose fallback has not run yet still counts — that fallback will not run now.
+    /// does not list. Once `previous` has fallen back, only those whose fallback write failed: the others were
+    /// zeroed. An allocation past its expiry whose fallback has not run yet still counts — that fallback will
+    /// not run now.
     static func packsLeftOut(of previous: AppliedAllocation?, by allocation: PowerAllocationMessage) -> [AppliedSetpoint] {
-        guard let previous, !previous.fallbackActive else { return [] }
+        guard let previous else { return [] }
         let listed = Set(allocation.allocation.devices.map(\.deviceID))
         var seen: Set<String> = []
         return previous.devices.filter { share in
-            (share.appliedPower != 0 || share.constraintsActive.contains("setpoint_write_failed"))
-                && !listed.contains(share.deviceID) && seen.insert(share.deviceID).inserted
+            let failed = share.constraintsActive.contains("setpoint_write_failed")
+            let mayHoldPower = previous.fallbackActive ? failed : (share.appliedPower != 0 || failed)
+            return mayHoldPower && !listed.contains(share.deviceID) && seen.insert(share.deviceID).inserted
         }
     }
 
@@ -434,13 +450,26 @@ final class AllocationProcessor: Sendable {
         return true
     }
 
+    /// Keeps `allocation` for a restart. When that fails, the one kept before is forgotten, so a restart
+    /// zeroes the packs rather than resuming an allocation this one replaced.
+    private func keep(_ allocation: PowerAllocationMessage, savedAt: Timestamp, expiresAt: Timestamp) {
+        do {
+            try store.saveAllocation(allocation, savedAt: savedAt, expiresAt: expiresAt)
+        } catch {
+            logger.warning(
+                "Allocation not kept for a restart: a restart zeroes its packs",
+                metadata: ["allocation.id": "\(allocation.allocationID)", "error": "\(error)"])
+            forgetAllocation()
+        }
+    }
+
     /// Forgets the kept allocation (it ended). Should that fail, the next start finds it ended and forgets it
     /// then.
     private func forgetAllocation() {
         do {
             try store.clearAllocation()
         } catch {
-            logger.warning("Ended allocation not cleared from the store", metadata: ["error": "\(error)"])
+            logger.error("Kept allocation not cleared from the store", metadata: ["error": "\(error)"])
         }
     }
 

@@ -38,6 +38,7 @@ final class CommandStore: Sendable {
                     CREATE TABLE allocation_in_force (
                         slot INTEGER PRIMARY KEY CHECK (slot = 1),
                         message BLOB NOT NULL,
+                        saved_at_ms INTEGER NOT NULL,
                         expires_at_ms INTEGER NOT NULL
                     );
                     """)
@@ -45,24 +46,38 @@ final class CommandStore: Sendable {
         try migrator.migrate(database)
     }
 
-    /// Keeps `allocation` as the one in force until `expiresAt`, replacing any other.
-    func saveAllocation(_ allocation: PowerAllocationMessage, expiresAt: Timestamp) throws {
+    /// An allocation kept for a restart: the message, when it was applied (by this gateway's clock) and when
+    /// it ends.
+    struct KeptAllocation: Sendable, Equatable {
+        var allocation: PowerAllocationMessage
+        var savedAt: Timestamp
+        var expiresAt: Timestamp
+    }
+
+    /// Keeps `allocation`, applied at `savedAt`, as the one in force until `expiresAt`, replacing any other.
+    func saveAllocation(_ allocation: PowerAllocationMessage, savedAt: Timestamp, expiresAt: Timestamp) throws {
         let message = try WireCoding.encode(allocation)
         try database.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO allocation_in_force (slot, message, expires_at_ms) VALUES (1, ?, ?)
-                    ON CONFLICT(slot) DO UPDATE SET message = excluded.message, expires_at_ms = excluded.expires_at_ms
+                    INSERT INTO allocation_in_force (slot, message, saved_at_ms, expires_at_ms) VALUES (1, ?, ?, ?)
+                    ON CONFLICT(slot) DO UPDATE SET
+                        message = excluded.message, saved_at_ms = excluded.saved_at_ms, expires_at_ms = excluded.expires_at_ms
                     """,
-                arguments: [message, expiresAt.millisecondsSinceEpoch])
+                arguments: [message, savedAt.millisecondsSinceEpoch, expiresAt.millisecondsSinceEpoch])
         }
     }
 
-    /// The allocation kept by `saveAllocation` and when it ends, if any.
-    func allocationInForce() throws -> (allocation: PowerAllocationMessage, expiresAt: Timestamp)? {
-        let row = try database.read { db in try Row.fetchOne(db, sql: "SELECT message, expires_at_ms FROM allocation_in_force WHERE slot = 1") }
-        guard let row, let message: Data = row["message"], let expiresAt: Int64 = row["expires_at_ms"] else { return nil }
-        return (try WireCoding.decode(PowerAllocationMessage.self, from: message), Timestamp(millisecondsSinceEpoch: expiresAt))
+    /// The allocation kept by `saveAllocation`, if any.
+    func allocationInForce() throws -> KeptAllocation? {
+        let row = try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT message, saved_at_ms, expires_at_ms FROM allocation_in_force WHERE slot = 1")
+        }
+        guard let row, let message: Data = row["message"], let savedAt: Int64 = row["saved_at_ms"], let expiresAt: Int64 = row["expires_at_ms"]
+        else { return nil }
+        return KeptAllocation(
+            allocation: try WireCoding.decode(PowerAllocationMessage.self, from: message),
+            savedAt: Timestamp(millisecondsSinceEpoch: savedAt), expiresAt: Timestamp(millisecondsSinceEpoch: expiresAt))
     }
 
     /// Forgets the allocation in force (it ended).

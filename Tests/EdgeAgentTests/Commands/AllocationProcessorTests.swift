@@ -36,13 +36,14 @@ struct AllocationProcessorTests {
         let path = directory.file("commands.sqlite").path
         let store = try CommandStore(path: path)
         #expect(try store.allocationInForce() == nil)
-        try store.saveAllocation(try Self.allocation(["pack_1"]), expiresAt: Timestamp(millisecondsSinceEpoch: 1_000))
+        try store.saveAllocation(
+            try Self.allocation(["pack_1"]), savedAt: Timestamp(millisecondsSinceEpoch: 500), expiresAt: Timestamp(millisecondsSinceEpoch: 1_000))
         let newest = try Self.allocation(["pack_2", "pack_3"])
-        try store.saveAllocation(newest, expiresAt: Timestamp(millisecondsSinceEpoch: 2_000))
+        try store.saveAllocation(newest, savedAt: Timestamp(millisecondsSinceEpoch: 1_500), expiresAt: Timestamp(millisecondsSinceEpoch: 2_000))
         let reopened = try CommandStore(path: path)
         let kept = try #require(try reopened.allocationInForce())
         #expect(kept.allocation == newest)
-        #expect(kept.expiresAt.millisecondsSinceEpoch == 2_000)
+        #expect(kept.savedAt.millisecondsSinceEpoch == 1_500 && kept.expiresAt.millisecondsSinceEpoch == 2_000)
         try reopened.clearAllocation()
         #expect(try store.allocationInForce() == nil)
     }
@@ -65,6 +66,42 @@ struct AllocationProcessorTests {
         #expect(AllocationProcessor.packsLeftOut(of: Self.applied(powered, fallback: true), by: try Self.allocation(["pack_1"])).isEmpty)
         #expect(AllocationProcessor.packsLeftOut(of: nil, by: try Self.allocation(["pack_1"])).isEmpty)
         #expect(AllocationProcessor.packsLeftOut(of: Self.applied(powered), by: try Self.allocation(["pack_2"])).isEmpty)
+    }
+
+    /// A pack whose fallback 0 W failed may still hold its share: a newer allocation that leaves it out zeroes
+    /// it (else nothing would: the fallback's retry follows only the allocation in force).
+    @Test func aFailedFallbackIsZeroedByTheNextAllocation() throws {
+        let fallen = Self.applied(
+            [
+                AppliedSetpoint(deviceID: "pack_2", requestedPower: 3000, appliedPower: 0, constraintsActive: ["fallback"]),
+                AppliedSetpoint(deviceID: "pack_3", requestedPower: 3000, appliedPower: 3000, constraintsActive: ["fallback", "setpoint_write_failed"]),
+                AppliedSetpoint(deviceID: "pack_4", requestedPower: 3000, appliedPower: 0, constraintsActive: ["fallback", "no_setpoint_control"]),
+            ], fallback: true)
+        #expect(AllocationProcessor.packsLeftOut(of: fallen, by: try Self.allocation(["pack_1"])).map(\.deviceID) == ["pack_3"])
+        #expect(AllocationProcessor.packsLeftOut(of: fallen, by: try Self.allocation(["pack_3"])).isEmpty)
+    }
+
+    /// A kept allocation (one minute long, saved at t = 0, ending at t = 60 s) resumes only while it runs, and
+    /// never when the clock reads earlier than its saving or leaves it more than its whole minute.
+    @Test(arguments: [
+        (Int64(0), Int64?(60_000)), (59_999, 1), (60_000, nil), (90_000, nil),  // it ends at 60 s
+        (-1, nil),  // the clock is behind the saving
+    ])
+    func resumesOnlyWhileItRuns(now: Int64, remaining: Int64?) throws {
+        let kept = CommandStore.KeptAllocation(
+            allocation: try Self.allocation(["pack_1"]), savedAt: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000),
+            expiresAt: Timestamp(millisecondsSinceEpoch: 1_700_000_060_000))
+        #expect(AllocationProcessor.resumableMilliseconds(of: kept, now: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + now)) == remaining)
+    }
+
+    /// An expiry further away than the allocation's duration (saved by a clock that was ahead) is not resumed.
+    @Test func anEndBeyondItsDurationIsNotResumed() throws {
+        let saved = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
+        var kept = CommandStore.KeptAllocation(
+            allocation: try Self.allocation(["pack_1"]), savedAt: saved, expiresAt: saved.adding(milliseconds: 60_001))
+        #expect(AllocationProcessor.resumableMilliseconds(of: kept, now: saved) == nil)
+        kept.expiresAt = saved.adding(milliseconds: 60_000)
+        #expect(AllocationProcessor.resumableMilliseconds(of: kept, now: saved) == 60_000)
     }
 
     @Test func anAllocationListingADeviceTwiceIsRefused() {
