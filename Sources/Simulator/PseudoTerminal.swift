@@ -16,12 +16,13 @@ final class PseudoTerminal {
     init(linkPath: String) throws {
         var masterSide: Int32 = -1
         var slaveSide: Int32 = -1
-        guard openpty(&masterSide, &slaveSide, nil, nil, nil) == 0, let name = ttyname(slaveSide) else {
+        var name = [CChar](repeating: 0, count: 256)
+        guard openpty(&masterSide, &slaveSide, nil, nil, nil) == 0, ttyname_r(slaveSide, &name, name.count) == 0 else {
             throw SimulatorError("openpty: \(String(cString: strerror(errno)))")
         }
         master = masterSide
         slave = slaveSide
-        slavePath = String(cString: name)
+        slavePath = String(decoding: name.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var settings = termios()
         tcgetattr(slave, &settings)
         cfmakeraw(&settings)

@@ -382,7 +382,7 @@ struct AllocationTests {
             // 200 kW of charge asked of a 280 Ah LFP pack: its 0.5 C operating limit (140 A) cuts it.
             let allocation = """
                 {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"alloc_1","site_id":"site_alloc",
-                 "demand":{"total_power_target":-200000,"duration_minutes":0.05,"flexibility":0.1,"priority":"high"},
+                 "demand":{"total_power_target":-200000,"duration_minutes":0.1,"flexibility":0.1,"priority":"high"},
                  "allocation":{"optimization_method":"water_filling_qp","total_allocated":-200000,"efficiency_score":0.9,
                    "devices":[{"device_id":"pack_a","allocated_power":-200000,"confidence":0.9,"constraints_active":[]}]},
                  "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
@@ -396,7 +396,7 @@ struct AllocationTests {
             let current = try #require(try simulator.status(unit: 1)["current"] as? Double)
             #expect(current < -100 && current > -160, "the pack charges at about the clamped power: \(current) A")
 
-            // Three seconds later the allocation expires: zero power.
+            // Six seconds after it was applied the allocation expires: zero power.
             try await coordinator.waitFor(seconds: 15) { $0.latest?.allocation?.fallbackActive == true }
             #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == 0)
             #expect(abs(try simulator.status(unit: 1)["current"] as? Double ?? 99) < 0.5)

@@ -24,6 +24,9 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // Nothing else of the test runner's: a child that kept another test's socket or pseudo-terminal would
+        // keep it open after that test closed it (a server's close would never reach its client).
+        _ = Self.closeFrom3?(&actions, 3)
 
         // The child must not inherit the spawning thread's blocked or ignored signals (threads of the
         // test runner block some), or it would never see the SIGTERM that stops it.
@@ -45,6 +48,13 @@ public final class ChildProcess: Sendable {
         guard result == 0 else { throw TestSupportError.system("posix_spawn \(executable)", result) }
         pid = child
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; declared only under `_GNU_SOURCE`,
+    /// which Swift's Glibc module does not define, so it is looked up).
+    private static let closeFrom3: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// The exit code once the process has exited normally; `nil` while it runs or after a signal.
     public var exitCode: Int32? {

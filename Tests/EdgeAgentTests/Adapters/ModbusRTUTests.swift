@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import EdgeAgent
 
@@ -46,11 +47,10 @@ struct ModbusRTUTests {
     @Test func readsWritesTimeoutsAndExceptionsOverRTU() async throws {
         var master: Int32 = 0
         var slave: Int32 = 0
-        guard openpty(&master, &slave, nil, nil, nil) == 0, let name = ttyname(slave) else {
+        guard openpty(&master, &slave, nil, nil, nil) == 0, let path = terminalName(slave) else {
             Issue.record("openpty failed: \(String(cString: strerror(errno)))")
             return
         }
-        let path = String(cString: name)
         // Not inherited by the processes other tests start meanwhile.
         _ = fcntl(master, F_SETFD, FD_CLOEXEC)
         _ = fcntl(slave, F_SETFD, FD_CLOEXEC)

@@ -114,7 +114,7 @@ struct SlcanLinkTests {
         init() throws {
             var master: Int32 = -1
             var slave: Int32 = -1
-            guard openpty(&master, &slave, nil, nil, nil) == 0, let name = ttyname(slave) else {
+            guard openpty(&master, &slave, nil, nil, nil) == 0, let name = terminalName(slave) else {
                 throw CANBusError.open("openpty: \(String(cString: strerror(errno)))")
             }
             // Not inherited by the processes other tests start meanwhile.
@@ -126,7 +126,7 @@ struct SlcanLinkTests {
             tcsetattr(slave, TCSANOW, &settings)
             self.master = master
             self.slave = slave
-            path = String(cString: name)
+            path = name
         }
 
         deinit {
