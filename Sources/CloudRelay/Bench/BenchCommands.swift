@@ -23,12 +23,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
         let logger = Logger(label: "bench")
         let payloads = (0..<messages).map { index -> (String, [UInt8]) in
             let device = "pack_\(index % devices)"
-            let message = TelemetryMessage(
-                timestamp: Timestamp(millisecondsSinceEpoch: 1_764_547_200_000 + Int64(index / devices) * 1000),
-                sequenceNumber: UInt64(index / devices + 1), deviceInfo: DeviceInfo(deviceID: device, siteID: "bench"),
-                measurements: Measurements(pack: PackMeasurements(
-                    voltage: 400 + Double(index % 17), current: 20, power: 8000, temperature: 25, soc: 60, soh: 95)),
-                status: RuntimeStatus(operationalState: .discharging, communicationQuality: 1, uptimeSeconds: 1), alarms: .none)
+            let message = Self.telemetry(index: index / devices, device: device)
             return ("pulsebms/bench/\(device)/telemetry", Array((try? WireCoding.encode(message)) ?? Data()))
         }
 
@@ -70,17 +65,18 @@ struct BenchIngestCommand: AsyncParsableCommand {
             client: client, store: store, metrics: RequestMetrics(), logger: logger, shareGroup: nil, offlineAfter: .seconds(300))
         let running = Task { try await ingest.run() }
         try await client.waitUntilConnected()
-        // The ingest subscribes once connected: a probe is stored once it has.
-        let probe = payloads[0].1
+        // The ingest subscribes once connected: a probe (a pack of its own, named as its topic names it, or the
+        // relay refuses it) is stored once it has.
+        let probe = Array(try WireCoding.encode(Self.telemetry(index: 0, device: "probe")))
         while ingest.snapshot.stored == 0 {
             try await publisher.publish("pulsebms/bench/probe/telemetry", payload: probe, qos: .atLeastOnce)
             try await Task.sleep(for: .milliseconds(50))
         }
         try await Task.sleep(for: .milliseconds(200))  // late probes settle before the baseline is taken
-        let baseline = ingest.snapshot.received
+        let baseline = ingest.snapshot
         let ingestStart = ContinuousClock.now
         try await publishAll(payloads, with: publisher)
-        while ingest.snapshot.received - baseline < messages || ingest.snapshot.stored < messages {
+        while ingest.snapshot.received - baseline.received < messages || ingest.snapshot.stored - baseline.stored < messages {
             try await Task.sleep(for: .milliseconds(5))
         }
         let ingestRate = Double(messages) / Self.seconds(ContinuousClock.now - ingestStart)
@@ -89,6 +85,16 @@ struct BenchIngestCommand: AsyncParsableCommand {
         await publisher.stop()
         print(String(format: "relay bench-ingest: broker QoS 1 ceiling %.0f msg/s; relay ingest %.0f msg/s stored (%d messages, %d devices, %d bytes each)",
                      ceiling, ingestRate, messages, devices, payloads.first?.1.count ?? 0))
+    }
+
+    /// The `index`th sample of `device`, one second after the one before.
+    static func telemetry(index: Int, device: String) -> TelemetryMessage {
+        TelemetryMessage(
+            timestamp: Timestamp(millisecondsSinceEpoch: 1_764_547_200_000 + Int64(index) * 1000),
+            sequenceNumber: UInt64(index + 1), deviceInfo: DeviceInfo(deviceID: device, siteID: "bench"),
+            measurements: Measurements(pack: PackMeasurements(
+                voltage: 400 + Double(index % 17), current: 20, power: 8000, temperature: 25, soc: 60, soh: 95)),
+            status: RuntimeStatus(operationalState: .discharging, communicationQuality: 1, uptimeSeconds: 1), alarms: .none)
     }
 
     /// Publishes every message at QoS 1 with up to 200 in flight.

@@ -100,14 +100,14 @@ struct RelayAPI: Sendable {
         }()
         let mqtt: ServiceHealth = commands.isConnected ? .healthy : .unhealthy
         let status: HealthStatus = database == .unhealthy ? .unhealthy : (mqtt == .unhealthy ? .degraded : .healthy)
-        let figures = metrics.requestFigures
+        let figures = metrics.requestFigures()
         let uptime = ContinuousClock.now - startedAt
         let body = HealthResponse(
             status: status, version: version, timestamp: now,
             uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
             services: ServiceHealthReport(database: database, mqtt: mqtt),
             metrics: HealthMetrics(
-                activeDevices: active, messagesPerSecond: metrics.messagesPerSecond,
+                activeDevices: active, messagesPerSecond: metrics.messagesPerSecond(),
                 responseTimeMilliseconds: figures.responseTimeMilliseconds, errorRate: figures.errorRate))
         return JSONResponse.make(body, status: status == .unhealthy ? .serviceUnavailable : .ok)
     }

@@ -3,66 +3,99 @@ import Synchronization
 
 /// What GET /health reports about the API and the ingest, measured rather than assumed: response time and
 /// error rate over the last minute of requests, and MQTT messages per second over the last ten seconds.
+///
+/// Kept as per-second sums in rings (`SecondSums`): every request and every MQTT message is recorded, so the
+/// cost of recording is constant and memory fixed whatever the rate. (A list of samples trimmed from the front
+/// moved up to 100,000 entries per request or message once it was full.)
 final class RequestMetrics: Sendable {
     private struct State {
-        /// (end time, duration ms, failed) of recent requests, oldest first.
-        var requests: [(end: ContinuousClock.Instant, milliseconds: Double, failed: Bool)] = []
-        /// Arrival times of recent MQTT messages, oldest first.
-        var messages: [ContinuousClock.Instant] = []
+        var requests = SecondSums(seconds: RequestMetrics.requestWindowSeconds)
+        var messages = SecondSums(seconds: RequestMetrics.messageWindowSeconds + 1)
         var messagesTotal = 0
     }
 
     private let state = Mutex(State())
-    static let requestWindow = Duration.seconds(60)
-    static let messageWindow = Duration.seconds(10)
-    /// Most samples kept in either window, so memory stays bounded under load.
-    static let maximumSamples = 100_000
+    private let origin: ContinuousClock.Instant
+    static let requestWindowSeconds = 60
+    static let messageWindowSeconds = 10
 
-    /// Records one request; 5xx responses count as errors.
-    func recordRequest(duration: Duration, status: Int) {
-        let now = ContinuousClock.now
-        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        state.withLock { state in
-            state.requests.append((now, milliseconds, status >= 500))
-            Self.trim(&state.requests, before: now - Self.requestWindow) { $0.end }
-        }
+    init(origin: ContinuousClock.Instant = .now) {
+        self.origin = origin
     }
 
-    /// Records `count` MQTT messages received now.
-    func recordMessages(_ count: Int) {
-        let now = ContinuousClock.now
+    /// Records one request that ended `at`; 5xx responses count as errors.
+    func recordRequest(duration: Duration, status: Int, at end: ContinuousClock.Instant = .now) {
+        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        let second = self.second(of: end)
+        state.withLock { $0.requests.add(second: second, milliseconds: milliseconds, failed: status >= 500) }
+    }
+
+    /// Records `count` MQTT messages received `at`.
+    func recordMessages(_ count: Int, at time: ContinuousClock.Instant = .now) {
+        let second = self.second(of: time)
         state.withLock { state in
             state.messagesTotal += count
-            state.messages.append(contentsOf: repeatElement(now, count: min(count, Self.maximumSamples)))
-            Self.trim(&state.messages, before: now - Self.messageWindow) { $0 }
+            state.messages.add(second: second, count: count)
         }
     }
 
-    /// Mean response time (ms) and the fraction of 5xx responses over the last minute; 0 and 0 when idle.
-    var requestFigures: (responseTimeMilliseconds: Double, errorRate: Double) {
-        let cutoff = ContinuousClock.now - Self.requestWindow
-        return state.withLock { state in
-            let recent = state.requests.filter { $0.end >= cutoff }
-            guard !recent.isEmpty else { return (0, 0) }
-            let total = recent.reduce(0) { $0 + $1.milliseconds }
-            return (total / Double(recent.count), Double(recent.filter(\.failed).count) / Double(recent.count))
-        }
+    /// Mean response time (ms) and the fraction of 5xx responses over the last minute (this second and the 59
+    /// before it); 0 and 0 when idle.
+    func requestFigures(at now: ContinuousClock.Instant = .now) -> (responseTimeMilliseconds: Double, errorRate: Double) {
+        let second = self.second(of: now)
+        let sums = state.withLock { $0.requests.sum(from: second - Int64(Self.requestWindowSeconds) + 1, through: second) }
+        guard sums.count > 0 else { return (0, 0) }
+        return (sums.milliseconds / Double(sums.count), Double(sums.failures) / Double(sums.count))
     }
 
-    /// MQTT messages per second over the last ten seconds.
-    var messagesPerSecond: Double {
-        let cutoff = ContinuousClock.now - Self.messageWindow
-        return state.withLock { state in
-            Double(state.messages.filter { $0 >= cutoff }.count) / 10
-        }
+    /// MQTT messages per second over the last ten whole seconds (the one under way is not complete yet).
+    func messagesPerSecond(at now: ContinuousClock.Instant = .now) -> Double {
+        let second = self.second(of: now)
+        let sums = state.withLock { $0.messages.sum(from: second - Int64(Self.messageWindowSeconds), through: second - 1) }
+        return Double(sums.count) / Double(Self.messageWindowSeconds)
     }
 
     var messagesTotal: Int { state.withLock { $0.messagesTotal } }
 
-    private static func trim<Element>(_ samples: inout [Element], before cutoff: ContinuousClock.Instant, time: (Element) -> ContinuousClock.Instant) {
-        var drop = 0
-        while drop < samples.count, time(samples[drop]) < cutoff { drop += 1 }
-        if samples.count - drop > maximumSamples { drop = samples.count - maximumSamples }
-        if drop > 0 { samples.removeFirst(drop) }
+    /// Whole seconds since `origin` (an instant before it counts as second 0).
+    private func second(of instant: ContinuousClock.Instant) -> Int64 {
+        max(0, (instant - origin).components.seconds)
+    }
+}
+
+/// Sums per whole second over a sliding window of `seconds` seconds, in a ring: a second's slot is reused once
+/// it is older than the window.
+struct SecondSums {
+    struct Sums: Equatable {
+        var count = 0
+        var milliseconds = 0.0
+        var failures = 0
+    }
+
+    private var slots: [(second: Int64, sums: Sums)]
+
+    init(seconds: Int) {
+        slots = Array(repeating: (-1, Sums()), count: max(1, seconds))
+    }
+
+    mutating func add(second: Int64, count: Int = 1, milliseconds: Double = 0, failed: Bool = false) {
+        let index = Int(second % Int64(slots.count))
+        // A sample from before the slot's second (a late recorder) is older than the window keeps: dropped.
+        guard second >= slots[index].second else { return }
+        if slots[index].second != second { slots[index] = (second, Sums()) }
+        slots[index].sums.count += count
+        slots[index].sums.milliseconds += milliseconds
+        if failed { slots[index].sums.failures += count }
+    }
+
+    /// The sums of the seconds `first` through `last` still held.
+    func sum(from first: Int64, through last: Int64) -> Sums {
+        var total = Sums()
+        for slot in slots where slot.second >= first && slot.second <= last {
+            total.count += slot.sums.count
+            total.milliseconds += slot.sums.milliseconds
+            total.failures += slot.sums.failures
+        }
+        return total
     }
 }

@@ -8,11 +8,11 @@ extension SQLiteRelayStore {
     ) throws(RelayStoreError) {
         try writing("store API key '\(id)'") { db in
             let live = try Row.fetchOne(
-                db, sql: "SELECT key_id FROM api_key WHERE secret_hash = ? AND revoked_at_ms IS NULL", arguments: [Data(hash)])
+                db.cachedStatement(sql: "SELECT key_id FROM api_key WHERE secret_hash = ? AND revoked_at_ms IS NULL"), arguments: [Data(hash)])
             if let live, try live.decode(String.self, forColumn: "key_id") != id {
                 throw RelayStoreError.conflict("an API key with this secret")
             }
-            if !replacingExisting, try Int.fetchOne(db, sql: "SELECT 1 FROM api_key WHERE key_id = ?", arguments: [id]) != nil {
+            if !replacingExisting, try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM api_key WHERE key_id = ?"), arguments: [id]) != nil {
                 throw RelayStoreError.conflict("API key '\(id)'")
             }
             try db.execute(

@@ -94,7 +94,7 @@ extension SQLiteRelayStore {
 
     func unresolvedAlerts() throws(RelayStoreError) -> [StoredAlert] {
         try reading("list unresolved alerts") { db in
-            try Row.fetchAll(db, sql: "\(Self.alertSelect) WHERE resolved_at_ms IS NULL ORDER BY raised_at_ms, alert_id")
+            try Row.fetchAll(db.cachedStatement(sql: "\(Self.alertSelect) WHERE resolved_at_ms IS NULL ORDER BY raised_at_ms, alert_id"))
                 .map(Self.storedAlert)
         }
     }
@@ -127,7 +127,7 @@ extension SQLiteRelayStore {
         """
 
     private static func fetchAlert(_ db: Database, id: String) throws -> StoredAlert? {
-        try Row.fetchOne(db, sql: "\(alertSelect) WHERE alert_id = ?", arguments: [id]).map(storedAlert)
+        try Row.fetchOne(db.cachedStatement(sql: "\(alertSelect) WHERE alert_id = ?"), arguments: [id]).map(storedAlert)
     }
 
     /// The alert just written in this transaction.
@@ -140,7 +140,7 @@ extension SQLiteRelayStore {
 
     private static func fetchUnresolvedAlert(_ db: Database, deviceID: String, code: String) throws -> StoredAlert? {
         try Row.fetchOne(
-            db, sql: "\(alertSelect) WHERE device_id = ? AND code = ? AND resolved_at_ms IS NULL",
+            db.cachedStatement(sql: "\(alertSelect) WHERE device_id = ? AND code = ? AND resolved_at_ms IS NULL"),
             arguments: [deviceID, code]
         ).map(storedAlert)
     }

@@ -34,7 +34,7 @@ extension SQLiteRelayStore {
     /// The newest allocation of a site, for `fleetSummary(siteID:)`.
     static func fetchAllocation(_ db: Database, siteID: String) throws -> StoredAllocation? {
         try Row.fetchOne(
-            db, sql: "SELECT message, expires_at_ms, received_at_ms FROM site_allocation WHERE site_id = ?",
+            db.cachedStatement(sql: "SELECT message, expires_at_ms, received_at_ms FROM site_allocation WHERE site_id = ?"),
             arguments: [siteID]
         ).map { row in
             StoredAllocation(

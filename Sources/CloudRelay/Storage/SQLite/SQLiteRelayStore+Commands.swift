@@ -77,7 +77,7 @@ extension SQLiteRelayStore {
         """
 
     private static func fetchCommand(_ db: Database, _ id: String) throws -> StoredCommand? {
-        try Row.fetchOne(db, sql: "\(commandSelect) WHERE command_id = ?", arguments: [id]).map(storedCommand)
+        try Row.fetchOne(db.cachedStatement(sql: "\(commandSelect) WHERE command_id = ?"), arguments: [id]).map(storedCommand)
     }
 
     private static func storedCommand(_ row: Row) throws -> StoredCommand {

@@ -41,7 +41,7 @@ extension SQLiteRelayStore {
 
     func device(id: String) throws(RelayStoreError) -> StoredDevice? {
         try reading("read device '\(id)'") { db in
-            try Row.fetchOne(db, sql: "\(Self.deviceSelect) WHERE d.device_id = ?", arguments: [id]).map(Self.storedDevice)
+            try Row.fetchOne(db.cachedStatement(sql: "\(Self.deviceSelect) WHERE d.device_id = ?"), arguments: [id]).map(Self.storedDevice)
         }
     }
 
@@ -144,12 +144,12 @@ extension SQLiteRelayStore {
     }
 
     static func deviceExists(_ db: Database, _ id: String) throws -> Bool {
-        try Int.fetchOne(db, sql: "SELECT 1 FROM device WHERE device_id = ?", arguments: [id]) != nil
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM device WHERE device_id = ?"), arguments: [id]) != nil
     }
 
     /// The device just written in this transaction.
     static func fetchDevice(_ db: Database, _ id: String, _ operation: String) throws -> StoredDevice {
-        guard let row = try Row.fetchOne(db, sql: "\(deviceSelect) WHERE d.device_id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(deviceSelect) WHERE d.device_id = ?"), arguments: [id]) else {
             throw RelayStoreError.storage("\(operation) device '\(id)': the row vanished inside its transaction")
         }
         return try storedDevice(row)

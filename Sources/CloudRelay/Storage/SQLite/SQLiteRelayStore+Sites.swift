@@ -22,10 +22,10 @@ extension SQLiteRelayStore {
     func fleetSummary(siteID: String) throws(RelayStoreError) -> StoredFleet {
         try reading("read fleet of site '\(siteID)'") { db in
             let devices = try Row.fetchAll(
-                db, sql: "\(Self.deviceSelect) WHERE d.site_id = ? ORDER BY d.device_id", arguments: [siteID]
+                db.cachedStatement(sql: "\(Self.deviceSelect) WHERE d.site_id = ? ORDER BY d.device_id"), arguments: [siteID]
             ).map(Self.storedDevice)
             let agent = try Row.fetchOne(
-                db, sql: "SELECT message, received_at_ms FROM agent_status WHERE site_id = ?", arguments: [siteID]
+                db.cachedStatement(sql: "SELECT message, received_at_ms FROM agent_status WHERE site_id = ?"), arguments: [siteID]
             ).map { row in
                 StoredAgentStatus(
                     siteID: siteID, message: try Self.decodeJSON(AgentStatusMessage.self, row, "message"),
@@ -55,7 +55,7 @@ extension SQLiteRelayStore {
     func prune(now: Timestamp, retention: RetentionPolicy) throws(RelayStoreError) -> PruneCounts {
         // Every pack with telemetry has a state row: ingest writes both in one transaction.
         let deviceIDs = try reading("list devices to prune") { db in
-            try String.fetchAll(db, sql: "SELECT device_id FROM device_state ORDER BY device_id")
+            try String.fetchAll(db.cachedStatement(sql: "SELECT device_id FROM device_state ORDER BY device_id"))
         }
         func cutoff(_ kept: Duration) -> Timestamp {
             now.addingSaturating(milliseconds: -max(0, kept.saturatingMilliseconds))

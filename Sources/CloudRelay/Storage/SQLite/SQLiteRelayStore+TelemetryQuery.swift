@@ -65,7 +65,7 @@ extension SQLiteRelayStore {
     func activeDeviceCount(receivedSince: Timestamp) throws(RelayStoreError) -> Int {
         try reading("count active devices") { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM device_state WHERE last_received_at_ms >= ?",
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM device_state WHERE last_received_at_ms >= ?"),
                 arguments: [receivedSince.millisecondsSinceEpoch]) ?? 0
         }
     }

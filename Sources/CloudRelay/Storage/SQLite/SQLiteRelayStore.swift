@@ -41,7 +41,7 @@ final class SQLiteRelayStore: RelayStore {
     }
 
     func ping() throws(RelayStoreError) {
-        _ = try reading("ping") { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try reading("ping") { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT 1")) }
     }
 
     // MARK: - Transactions
