@@ -50,7 +50,7 @@ for phases in "" --burst; do
   "$bin/pulsebms-relay" bench-ws --relay-port "$http_port" --relay-pid "$relay" --mqtt-port "$mqtt_port" --token "$token" \
     --clients "${WS_CLIENTS:-1000}" --devices "${WS_DEVICES:-100}" --seconds "${WS_SECONDS:-20}" $phases
 done
-for path in /api/v1/devices/pack_7 "/api/v1/telemetry/pack_7?resolution=minute&start_time=2025-12-01T00:00:00Z&end_time=2025-12-02T00:00:00Z"; do
+for path in /api/v1/health /api/v1/devices/pack_7 "/api/v1/telemetry/pack_7?resolution=minute&start_time=2025-12-01T00:00:00Z&end_time=2025-12-02T00:00:00Z"; do
   echo "relay GET $path under load:"
   wrk -t2 -c32 -d10s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$http_port$path" \
     | grep -E "Requests/sec|^ +50%|^ +99%"
