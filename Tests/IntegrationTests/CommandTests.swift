@@ -331,7 +331,10 @@ struct AllocationTests {
     /// `body` runs once every pack has sent telemetry, and everything is stopped after it.
     static func withSite(
         _ site: String, packs: [String],
-        _ body: (_ simulator: SimulatorProcess, _ cloud: MosquittoClient, _ coordinator: CoordinatorStatuses, _ responses: Responses) async throws -> Void
+        _ body: (
+            _ simulator: SimulatorProcess, _ cloud: MosquittoClient, _ coordinator: CoordinatorStatuses, _ responses: Responses,
+            _ broker: MosquittoBroker
+        ) async throws -> Void
     ) async throws {
         try await MosquittoBroker.withRunning { broker in
             let simulator = try await SimulatorProcess.start(
@@ -369,7 +372,7 @@ struct AllocationTests {
                 }
             }
             try await responses.waitFor(seconds: 20) { $0.telemetryDevices.isSuperset(of: Set(packs)) }
-            try await body(simulator, cloud, coordinator, responses)
+            try await body(simulator, cloud, coordinator, responses, broker)
             collecting.cancel()
             await cloud.stop()
             await agent.terminate()
@@ -378,7 +381,7 @@ struct AllocationTests {
     }
 
     @Test func clampedToLocalLimitsThenFallbackAtExpiry() async throws {
-        try await Self.withSite("site_alloc", packs: ["pack_a"]) { simulator, cloud, coordinator, _ in
+        try await Self.withSite("site_alloc", packs: ["pack_a"]) { simulator, cloud, coordinator, _, _ in
             // 200 kW of charge asked of a 280 Ah LFP pack: its 0.5 C operating limit (140 A) cuts it.
             let allocation = """
                 {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"alloc_1","site_id":"site_alloc",
@@ -404,11 +407,42 @@ struct AllocationTests {
         }
     }
 
+    /// The retained coordinator status keeps the allocation in force across a broker restart (a broker without
+    /// persistence forgets its retained messages): the agent's birth status, which carries none, is followed by
+    /// the allocation's, so a client that subscribes afterwards reads what the site is doing.
+    @Test func theAllocationStaysOnTheRetainedStatusAcrossABrokerRestart() async throws {
+        try await Self.withSite("site_rebirth", packs: ["pack_a"]) { _, cloud, coordinator, _, broker in
+            let allocation = """
+                {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_kept","site_id":"site_rebirth",
+                 "demand":{"total_power_target":-5000,"duration_minutes":10,"flexibility":0.1,"priority":"high"},
+                 "allocation":{"optimization_method":"water_filling_qp","total_allocated":-5000,"efficiency_score":0.9,
+                   "devices":[{"device_id":"pack_a","allocated_power":-5000,"confidence":0.9,"constraints_active":[]}]},
+                 "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
+                """
+            try await cloud.publish("pulsebms/site_rebirth/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
+            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_kept" }
+            try await broker.restart()
+
+            let late = CoordinatorStatuses()
+            let watcher = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "late-\(UUID().uuidString.prefix(6))"))
+            watcher.start()
+            try await watcher.waitUntilConnected()
+            try await watcher.subscribe(TopicFilter.coordinator(.status).rawValue)
+            let watching = Task { for await message in watcher.messages { late.add(message) } }
+            try await late.waitFor(seconds: 20) { statuses in
+                statuses.latest?.status == .online && statuses.latest?.allocation?.allocationID == "alloc_kept"
+            }
+            #expect(late.latest?.allocation?.devices.first?.appliedPower == -5000)
+            watching.cancel()
+            await watcher.stop()
+        }
+    }
+
     /// A fallback whose 0 W does not reach the pack (it answers every request with a Modbus exception when the
     /// allocation expires) is on record as not written, with the share the pack may still hold, and is written
     /// once the pack answers again: the pack never keeps charging on an expired allocation.
     @Test func aFallbackThatFailsIsWrittenOnceThePackAnswers() async throws {
-        try await Self.withSite("site_retry", packs: ["pack_a"]) { simulator, cloud, coordinator, _ in
+        try await Self.withSite("site_retry", packs: ["pack_a"]) { simulator, cloud, coordinator, _, _ in
             let allocation = """
                 {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_short","site_id":"site_retry",
                  "demand":{"total_power_target":-5000,"duration_minutes":0.15,"flexibility":0.1,"priority":"high"},
@@ -442,7 +476,7 @@ struct AllocationTests {
     /// its charging-temperature alarm while charging has its share cut to the 25 % derate at once, and gets it
     /// back when it cools (SAF-OTC-01 through `SetpointClamp`, re-clamped after each poll).
     @Test func aDerateCutsTheAllocationInForce() async throws {
-        try await Self.withSite("site_derate", packs: ["pack_a"]) { simulator, cloud, coordinator, _ in
+        try await Self.withSite("site_derate", packs: ["pack_a"]) { simulator, cloud, coordinator, _, _ in
             // 5 kW of charge, well inside the pack's 140 A operating limit, for ten minutes.
             let allocation = """
                 {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_warm","site_id":"site_derate",
@@ -481,7 +515,7 @@ struct AllocationTests {
     /// at the older share with no expiry; an allocation listing a device twice is ignored; an emergency
     /// shutdown sent right behind an allocation still completes.
     @Test func packLeftOutOfANewerAllocationGoesToZero() async throws {
-        try await Self.withSite("site_left", packs: ["pack_1", "pack_2"]) { simulator, cloud, coordinator, responses in
+        try await Self.withSite("site_left", packs: ["pack_1", "pack_2"]) { simulator, cloud, coordinator, responses, _ in
             /// Sends an allocation of `shares` (device, W), in force for ten minutes.
             func allocate(_ id: String, _ shares: [(device: String, watts: Double)]) async throws {
                 let devices = shares.map {
