@@ -25,4 +25,18 @@ struct ChildProcessTests {
         let descriptors = Set(try String(contentsOfFile: listing, encoding: .utf8).split(whereSeparator: \.isWhitespace).compactMap { Int($0) })
         #expect(descriptors == [0, 1, 2], "the child held \(descriptors.sorted()); the test runner's socket was \(leaky)")
     }
+
+    /// A wait for a child that does not exit ends when its task is cancelled (a `withTimeout` around it fails
+    /// the test instead of hanging the run); the child is then stopped by the test.
+    @Test func aWaitForAChildThatHangsEndsAtItsTimeout() async throws {
+        let child = try ChildProcess("/bin/sleep", ["600"])
+        let outcome = try await withTimeout(.milliseconds(300)) { () async -> Bool? in
+            await child.waitForExit()
+            return true
+        }
+        #expect(outcome == nil)
+        #expect(child.isRunning)
+        await child.terminate(signal: SIGKILL)
+        #expect(!child.isRunning)
+    }
 }

@@ -429,11 +429,11 @@ struct AllocationTests {
             try await watcher.waitUntilConnected()
             try await watcher.subscribe(TopicFilter.coordinator(.status).rawValue)
             let watching = Task { for await message in watcher.messages { late.add(message) } }
+            defer { watching.cancel() }
             try await late.waitFor(seconds: 20) { statuses in
                 statuses.latest?.status == .online && statuses.latest?.allocation?.allocationID == "alloc_kept"
             }
             #expect(late.latest?.allocation?.devices.first?.appliedPower == -5000)
-            watching.cancel()
             await watcher.stop()
         }
     }

@@ -91,18 +91,25 @@ public final class ChildProcess: Sendable {
         await waitForExit()
     }
 
-    /// Waits, off the cooperative pool, until the process exits.
+    /// Waits, off the cooperative pool, until the process exits, or until the waiting task is cancelled (so a
+    /// `withTimeout` around it ends; the process is then still running, for the caller to stop).
     public func waitForExit() async {
         guard exitStatus.value == nil else { return }
         let pid = self.pid
         let box = exitStatus
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-                box.set(status)
-                continuation.resume()
+        let waiter = OnceResumer()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                waiter.hold(continuation)
+                Thread.detachNewThread {
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                    box.set(status)
+                    waiter.resume()
+                }
             }
+        } onCancel: {
+            waiter.resume()
         }
     }
 
@@ -112,6 +119,31 @@ public final class ChildProcess: Sendable {
             var status: Int32 = 0
             waitpid(pid, &status, 0)
         }
+    }
+}
+
+/// A continuation resumed once, by whichever comes first: the exit or a cancellation (which may come before
+/// the continuation is held: it is then resumed as soon as it is).
+private final class OnceResumer: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Void, Never>?, resumed: Bool)>((nil, false))
+
+    func hold(_ continuation: CheckedContinuation<Void, Never>) {
+        let resumeNow = state.withLock { state -> Bool in
+            if state.resumed { return true }
+            state.continuation = continuation
+            return false
+        }
+        if resumeNow { continuation.resume() }
+    }
+
+    func resume() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.resumed else { return nil }
+            state.resumed = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume()
     }
 }
 

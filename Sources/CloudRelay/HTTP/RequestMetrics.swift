@@ -79,6 +79,7 @@ struct SecondSums {
     }
 
     mutating func add(second: Int64, count: Int = 1, milliseconds: Double = 0, failed: Bool = false) {
+        guard second >= 0 else { return }  // seconds count from the metrics' origin
         let index = Int(second % Int64(slots.count))
         // A sample from before the slot's second (a late recorder) is older than the window keeps: dropped.
         guard second >= slots[index].second else { return }
