@@ -184,13 +184,7 @@ struct CommandTests {
             }
             /// Allocates `watts` to pack_a and returns what the agent applied.
             func allocate(_ id: String, watts: Double, minutes: String = "1", wait: Bool = true) async throws -> AppliedSetpoint? {
-                let allocation = """
-                    {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"\(id)","site_id":"site_plim",
-                     "demand":{"total_power_target":\(watts),"duration_minutes":\(minutes),"flexibility":0.1,"priority":"high"},
-                     "allocation":{"optimization_method":"water_filling_qp","total_allocated":\(watts),"efficiency_score":0.9,
-                       "devices":[{"device_id":"pack_a","allocated_power":\(watts),"confidence":0.9,"constraints_active":[]}]},
-                     "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
-                    """
+                let allocation = AllocationTests.allocationJSON(id, site: "site_plim", shares: [("pack_a", watts)], minutes: minutes)
                 try await cloud.publish("pulsebms/site_plim/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
                 guard wait else { return nil }
                 try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == id }
@@ -326,6 +320,21 @@ struct CommandTests {
 /// at expiry the fallback (zero power) takes over; both reported on the retained coordinator status.
 @Suite("Allocations end to end", .serialized)
 struct AllocationTests {
+    /// The coordinator's allocation `id` for `site`: each pack's share (W, > 0 discharge) for `minutes`.
+    static func allocationJSON(_ id: String, site: String, shares: [(device: String, watts: Double)], minutes: String) -> String {
+        let devices = shares.map {
+            #"{"device_id":"\#($0.device)","allocated_power":\#($0.watts),"confidence":0.9,"constraints_active":[]}"#
+        }
+        let total = shares.map(\.watts).reduce(0, +)
+        return """
+            {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"\(id)","site_id":"\(site)",
+             "demand":{"total_power_target":\(total),"duration_minutes":\(minutes),"flexibility":0.1,"priority":"high"},
+             "allocation":{"optimization_method":"water_filling_qp","total_allocated":\(total),"efficiency_score":0.9,
+               "devices":[\(devices.joined(separator: ","))]},
+             "forecasts":{"degradation_impact":{},"efficiency_prediction":0.9,"completion_probability":0.9}}
+            """
+    }
+
     /// A site of 280 Ah LFP SunSpec packs on the simulator (units 1, 2, …), polled every 100 ms by an agent on a
     /// real broker, and a cloud client that collects the coordinator status, telemetry and command responses;
     /// `body` runs once every pack has sent telemetry, and everything is stopped after it.
@@ -383,13 +392,7 @@ struct AllocationTests {
     @Test func clampedToLocalLimitsThenFallbackAtExpiry() async throws {
         try await Self.withSite("site_alloc", packs: ["pack_a"]) { simulator, cloud, coordinator, _, _ in
             // 200 kW of charge asked of a 280 Ah LFP pack: its 0.5 C operating limit (140 A) cuts it.
-            let allocation = """
-                {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"alloc_1","site_id":"site_alloc",
-                 "demand":{"total_power_target":-200000,"duration_minutes":0.1,"flexibility":0.1,"priority":"high"},
-                 "allocation":{"optimization_method":"water_filling_qp","total_allocated":-200000,"efficiency_score":0.9,
-                   "devices":[{"device_id":"pack_a","allocated_power":-200000,"confidence":0.9,"constraints_active":[]}]},
-                 "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
-                """
+            let allocation = Self.allocationJSON("alloc_1", site: "site_alloc", shares: [("pack_a", -200_000)], minutes: "0.1")
             try await cloud.publish("pulsebms/site_alloc/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
             try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_1" }
             let applied = try #require(coordinator.latest?.allocation?.devices.first)
@@ -412,13 +415,7 @@ struct AllocationTests {
     /// the allocation's, so a client that subscribes afterwards reads what the site is doing.
     @Test func theAllocationStaysOnTheRetainedStatusAcrossABrokerRestart() async throws {
         try await Self.withSite("site_rebirth", packs: ["pack_a"]) { _, cloud, coordinator, _, broker in
-            let allocation = """
-                {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_kept","site_id":"site_rebirth",
-                 "demand":{"total_power_target":-5000,"duration_minutes":10,"flexibility":0.1,"priority":"high"},
-                 "allocation":{"optimization_method":"water_filling_qp","total_allocated":-5000,"efficiency_score":0.9,
-                   "devices":[{"device_id":"pack_a","allocated_power":-5000,"confidence":0.9,"constraints_active":[]}]},
-                 "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
-                """
+            let allocation = Self.allocationJSON("alloc_kept", site: "site_rebirth", shares: [("pack_a", -5000)], minutes: "10")
             try await cloud.publish("pulsebms/site_rebirth/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
             try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_kept" }
             try await broker.restart()
@@ -443,13 +440,7 @@ struct AllocationTests {
     /// once the pack answers again: the pack never keeps charging on an expired allocation.
     @Test func aFallbackThatFailsIsWrittenOnceThePackAnswers() async throws {
         try await Self.withSite("site_retry", packs: ["pack_a"]) { simulator, cloud, coordinator, _, _ in
-            let allocation = """
-                {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_short","site_id":"site_retry",
-                 "demand":{"total_power_target":-5000,"duration_minutes":0.15,"flexibility":0.1,"priority":"high"},
-                 "allocation":{"optimization_method":"water_filling_qp","total_allocated":-5000,"efficiency_score":0.9,
-                   "devices":[{"device_id":"pack_a","allocated_power":-5000,"confidence":0.9,"constraints_active":[]}]},
-                 "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
-                """
+            let allocation = Self.allocationJSON("alloc_short", site: "site_retry", shares: [("pack_a", -5000)], minutes: "0.15")
             try await cloud.publish("pulsebms/site_retry/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
             try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_short" }
             #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == -5000)
@@ -478,13 +469,7 @@ struct AllocationTests {
     @Test func aDerateCutsTheAllocationInForce() async throws {
         try await Self.withSite("site_derate", packs: ["pack_a"]) { simulator, cloud, coordinator, _, _ in
             // 5 kW of charge, well inside the pack's 140 A operating limit, for ten minutes.
-            let allocation = """
-                {"schema_version":"1.0","timestamp":"\(Timestamp(Date()).rfc3339)","allocation_id":"alloc_warm","site_id":"site_derate",
-                 "demand":{"total_power_target":-5000,"duration_minutes":10,"flexibility":0.1,"priority":"high"},
-                 "allocation":{"optimization_method":"water_filling_qp","total_allocated":-5000,"efficiency_score":0.9,
-                   "devices":[{"device_id":"pack_a","allocated_power":-5000,"confidence":0.9,"constraints_active":[]}]},
-                 "forecasts":{"degradation_impact":{"pack_a":0.001},"efficiency_prediction":0.9,"completion_probability":0.9}}
-                """
+            let allocation = Self.allocationJSON("alloc_warm", site: "site_derate", shares: [("pack_a", -5000)], minutes: "10")
             try await cloud.publish("pulsebms/site_derate/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
             try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_warm" }
             #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == -5000)
@@ -518,17 +503,7 @@ struct AllocationTests {
         try await Self.withSite("site_left", packs: ["pack_1", "pack_2"]) { simulator, cloud, coordinator, responses, _ in
             /// Sends an allocation of `shares` (device, W), in force for ten minutes.
             func allocate(_ id: String, _ shares: [(device: String, watts: Double)]) async throws {
-                let devices = shares.map {
-                    #"{"device_id":"\#($0.device)","allocated_power":\#($0.watts),"confidence":0.9,"constraints_active":[]}"#
-                }
-                let total = shares.map(\.watts).reduce(0, +)
-                let allocation = """
-                    {"schema_version":"1.0","timestamp":"2024-01-15T14:30:00Z","allocation_id":"\(id)","site_id":"site_left",
-                     "demand":{"total_power_target":\(total),"duration_minutes":10,"flexibility":0.1,"priority":"high"},
-                     "allocation":{"optimization_method":"water_filling_qp","total_allocated":\(total),"efficiency_score":0.9,
-                       "devices":[\(devices.joined(separator: ","))]},
-                     "forecasts":{"degradation_impact":{},"efficiency_prediction":0.9,"completion_probability":0.9}}
-                    """
+                let allocation = Self.allocationJSON(id, site: "site_left", shares: shares, minutes: "10")
                 try await cloud.publish("pulsebms/site_left/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
             }
             /// Waits until the pack's current (A, > 0 discharge) is inside `range`.

@@ -12,10 +12,7 @@ struct MQTTTLSTests {
         let pki = try TemporaryDirectory("pki")
         defer { pki.remove() }
         try await Self.makeCertificates(in: pki)
-        try await MosquittoBroker.withRunning(extraConfig: [
-            "cafile \(pki.file("ca.crt").path)", "certfile \(pki.file("server.crt").path)",
-            "keyfile \(pki.file("server.key").path)", "require_certificate true", "use_identity_as_username true",
-        ]) { broker in
+        try await MosquittoBroker.withRunning(extraConfig: Self.requiringCertificates(pki)) { broker in
             let tls = MQTTTLSOptions(
                 caFile: pki.file("ca.crt").path, certificateFile: pki.file("client.crt").path, keyFile: pki.file("client.key").path)
             let site = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "site-tls", tls: tls))
@@ -56,10 +53,7 @@ struct MQTTTLSTests {
         let pki = try TemporaryDirectory("pki")
         defer { pki.remove() }
         try await Self.makeCertificates(in: pki)
-        try await MosquittoBroker.withRunning(extraConfig: [
-            "cafile \(pki.file("ca.crt").path)", "certfile \(pki.file("server.crt").path)",
-            "keyfile \(pki.file("server.key").path)", "require_certificate true", "use_identity_as_username true",
-        ]) { broker in
+        try await MosquittoBroker.withRunning(extraConfig: Self.requiringCertificates(pki)) { broker in
             let relay = try await RelayEndToEndTests.startRelay(
                 brokerPort: broker.port, broker: "mqtts://127.0.0.1:\(broker.port)",
                 arguments: ["--mqtt-ca", pki.file("ca.crt").path, "--mqtt-cert", pki.file("relay.crt").path, "--mqtt-key", pki.file("relay.key").path])
@@ -102,6 +96,14 @@ struct MQTTTLSTests {
             #expect(anonymous.call("GET", "/api/v1/health").json?["services"]?["mqtt"]?.stringValue == "unhealthy")
             await anonymous.process.terminate()
         }
+    }
+
+    /// mosquitto over TLS with the test CA, asking every client for a certificate and naming it by its CN.
+    static func requiringCertificates(_ pki: TemporaryDirectory) -> [String] {
+        [
+            "cafile \(pki.file("ca.crt").path)", "certfile \(pki.file("server.crt").path)",
+            "keyfile \(pki.file("server.key").path)", "require_certificate true", "use_identity_as_username true",
+        ]
     }
 
     static func makeCertificates(in directory: TemporaryDirectory) async throws {
