@@ -27,13 +27,7 @@ extension RelayAPI {
     func forwardAllocation(_ request: Request, _ context: RelayContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         try principal.require(.sendCommand)
-        let siteID = context.parameters.get("site_id") ?? ""
-        try principal.requireAccess(toSite: siteID)
-        let store = store
-        let fleet = try await blocking { try store.fleetSummary(siteID: siteID) }
-        guard !fleet.devices.isEmpty || fleet.agent != nil else {
-            throw APIError.notFound("Site '\(siteID)' not found", details: ["site_id": .string(siteID)], code: "SITE_NOT_FOUND")
-        }
+        let (siteID, fleet) = try await visibleFleet(context, for: principal)
         var tree = try await request.jsonBody(context: context)
         if case .object(var members) = tree, members["site_id"] == nil {
             members["site_id"] = .string(siteID)

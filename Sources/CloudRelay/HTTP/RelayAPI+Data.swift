@@ -174,7 +174,13 @@ extension RelayAPI {
     // MARK: - Fleet and alerts
 
     func fleet(_ context: RelayContext) async throws -> Response {
-        let principal = try context.requirePrincipal()
+        let (_, fleet) = try await visibleFleet(context, for: try context.requirePrincipal())
+        return JSONResponse.make(fleet.fleetStatus(now: Self.now(), offlineAfter: offlineAfter))
+    }
+
+    /// The site named in the path, which `principal` may see, and its fleet as stored; 404 SITE_NOT_FOUND for a
+    /// site with neither registered packs nor an agent.
+    func visibleFleet(_ context: RelayContext, for principal: Principal) async throws -> (siteID: String, fleet: StoredFleet) {
         let siteID = context.parameters.get("site_id") ?? ""
         try principal.requireAccess(toSite: siteID)
         let store = store
@@ -182,7 +188,7 @@ extension RelayAPI {
         guard !fleet.devices.isEmpty || fleet.agent != nil else {
             throw APIError.notFound("Site '\(siteID)' not found", details: ["site_id": .string(siteID)], code: "SITE_NOT_FOUND")
         }
-        return JSONResponse.make(fleet.fleetStatus(now: Self.now(), offlineAfter: offlineAfter))
+        return (siteID, fleet)
     }
 
     func alerts(_ request: Request, _ context: RelayContext) async throws -> Response {
