@@ -335,6 +335,17 @@ struct AllocationTests {
             """
     }
 
+    /// Sends `allocationJSON(id, …)` to `site`'s agent through `cloud` and waits until the agent reports it
+    /// applied.
+    static func allocate(
+        _ id: String, site: String, shares: [(device: String, watts: Double)], minutes: String, cloud: MosquittoClient,
+        coordinator: CoordinatorStatuses
+    ) async throws {
+        let allocation = allocationJSON(id, site: site, shares: shares, minutes: minutes)
+        try await cloud.publish("pulsebms/\(site)/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
+        try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == id }
+    }
+
     /// A site of 280 Ah LFP SunSpec packs on the simulator (units 1, 2, …), polled every 100 ms by an agent on a
     /// real broker, and a cloud client that collects the coordinator status, telemetry and command responses;
     /// `body` runs once every pack has sent telemetry, and everything is stopped after it.
@@ -392,9 +403,8 @@ struct AllocationTests {
     @Test func clampedToLocalLimitsThenFallbackAtExpiry() async throws {
         try await Self.withSite("site_alloc", packs: ["pack_a"]) { simulator, cloud, coordinator, _, _ in
             // 200 kW of charge asked of a 280 Ah LFP pack: its 0.5 C operating limit (140 A) cuts it.
-            let allocation = Self.allocationJSON("alloc_1", site: "site_alloc", shares: [("pack_a", -200_000)], minutes: "0.1")
-            try await cloud.publish("pulsebms/site_alloc/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
-            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_1" }
+            try await Self.allocate(
+                "alloc_1", site: "site_alloc", shares: [("pack_a", -200_000)], minutes: "0.1", cloud: cloud, coordinator: coordinator)
             let applied = try #require(coordinator.latest?.allocation?.devices.first)
             #expect(applied.constraintsActive == ["charge_current_limit"])
             #expect(applied.appliedPower < 0 && applied.appliedPower > -140 * 60)
@@ -415,9 +425,8 @@ struct AllocationTests {
     /// the allocation's, so a client that subscribes afterwards reads what the site is doing.
     @Test func theAllocationStaysOnTheRetainedStatusAcrossABrokerRestart() async throws {
         try await Self.withSite("site_rebirth", packs: ["pack_a"]) { _, cloud, coordinator, _, broker in
-            let allocation = Self.allocationJSON("alloc_kept", site: "site_rebirth", shares: [("pack_a", -5000)], minutes: "10")
-            try await cloud.publish("pulsebms/site_rebirth/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
-            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_kept" }
+            try await Self.allocate(
+                "alloc_kept", site: "site_rebirth", shares: [("pack_a", -5000)], minutes: "10", cloud: cloud, coordinator: coordinator)
             try await broker.restart()
 
             let late = CoordinatorStatuses()
@@ -440,9 +449,8 @@ struct AllocationTests {
     /// once the pack answers again: the pack never keeps charging on an expired allocation.
     @Test func aFallbackThatFailsIsWrittenOnceThePackAnswers() async throws {
         try await Self.withSite("site_retry", packs: ["pack_a"]) { simulator, cloud, coordinator, _, _ in
-            let allocation = Self.allocationJSON("alloc_short", site: "site_retry", shares: [("pack_a", -5000)], minutes: "0.15")
-            try await cloud.publish("pulsebms/site_retry/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
-            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_short" }
+            try await Self.allocate(
+                "alloc_short", site: "site_retry", shares: [("pack_a", -5000)], minutes: "0.15", cloud: cloud, coordinator: coordinator)
             #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == -5000)
             // Nine seconds in force; the pack stops answering well before they end.
             _ = try simulator.control("fault 1 exception 4")
@@ -469,9 +477,8 @@ struct AllocationTests {
     @Test func aDerateCutsTheAllocationInForce() async throws {
         try await Self.withSite("site_derate", packs: ["pack_a"]) { simulator, cloud, coordinator, _, _ in
             // 5 kW of charge, well inside the pack's 140 A operating limit, for ten minutes.
-            let allocation = Self.allocationJSON("alloc_warm", site: "site_derate", shares: [("pack_a", -5000)], minutes: "10")
-            try await cloud.publish("pulsebms/site_derate/coordinator/allocation", payload: Array(allocation.utf8), qos: .atLeastOnce)
-            try await coordinator.waitFor(seconds: 10) { $0.latest?.allocation?.allocationID == "alloc_warm" }
+            try await Self.allocate(
+                "alloc_warm", site: "site_derate", shares: [("pack_a", -5000)], minutes: "10", cloud: cloud, coordinator: coordinator)
             #expect(coordinator.latest?.allocation?.devices.first?.appliedPower == -5000)
 
             // 42 °C: the charging-temperature alarm derates charge to 25 % of 140 A, about 1.9 kW, with no new

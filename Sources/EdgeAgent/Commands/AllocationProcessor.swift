@@ -98,7 +98,7 @@ final class AllocationProcessor: Sendable {
             forgetAllocation()
             return
         }
-        await writing.withTurn { await apply(kept.allocation, lifetimeMilliseconds: remaining, endingAt: kept.expiresAt) }
+        await writing.withTurn { await apply(kept.allocation, until: kept.expiresAt) }
         logger.notice(
             "Power allocation resumed after a restart",
             metadata: ["allocation.id": "\(kept.allocation.allocationID)", "remaining_ms": "\(remaining)"])
@@ -149,7 +149,8 @@ final class AllocationProcessor: Sendable {
                 metadata: ["allocation.id": "\(allocation.allocationID)", "duration_minutes": "\(minutes)"])
             return
         }
-        await writing.withTurn { await apply(allocation, lifetimeMilliseconds: Int64(minutes * 60_000)) }
+        let expiresAt = Timestamp(Date()).adding(milliseconds: Int64(minutes * 60_000))
+        await writing.withTurn { await apply(allocation, until: expiresAt) }
         await publishStatus()
     }
 
@@ -238,10 +239,9 @@ final class AllocationProcessor: Sendable {
 
     // MARK: - Setpoints (each under `writing`)
 
-    /// Applies `allocation` until `lifetime` ms from now, or until `end` when it resumes one whose end is known.
-    private func apply(_ allocation: PowerAllocationMessage, lifetimeMilliseconds lifetime: Int64, endingAt end: Timestamp? = nil) async {
+    /// Applies `allocation` until `expiresAt`.
+    private func apply(_ allocation: PowerAllocationMessage, until expiresAt: Timestamp) async {
         let start = Timestamp(Date())
-        let expiresAt = end ?? start.adding(milliseconds: lifetime)
         // Kept before any setpoint is written: an agent stopped halfway through must not resume the allocation
         // this one replaces.
         keep(allocation, savedAt: start, expiresAt: expiresAt)
