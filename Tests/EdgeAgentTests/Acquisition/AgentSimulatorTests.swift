@@ -181,13 +181,17 @@ struct AgentSimulatorTests {
         #expect(latched.verdict.latchedRuleIDs.contains("SAF-OT-01"))
 
         let outcome = await poller.reset()
+        let resetDone = Timestamp(Date())
         #expect(outcome.released.contains("SAF-OT-01"))
         #expect(outcome.stillLatched.isEmpty)
+        // The stream keeps updates the test has not read yet, taken while the latch held: judge the first
+        // poll that started after the reset.
         let released = try await withTimeout(.seconds(5)) {
-            for await update in poller.updates { return update }
+            for await update in poller.updates where update.snapshot.takenAt > resetDone { return update }
             return nil
         }
         #expect(try #require(released).verdict.alarms.isEmpty)
+        #expect(try #require(released).verdict.latchedRuleIDs.isEmpty)
         #expect(try simulator.status(unit: 2)["alarm_resets"] as? Int == 1)
         polling.cancel()
         await simulator.stop()
