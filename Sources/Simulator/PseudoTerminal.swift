@@ -32,8 +32,7 @@ final class PseudoTerminal {
         self.linkPath = linkPath
         unlink(linkPath)
         guard symlink(slavePath, linkPath) == 0 else {
-            _ = close(slave)
-            _ = close(master)
+            // `deinit` closes both sides: it runs when an initializer throws after setting every property.
             throw SimulatorError("cannot link \(linkPath) → \(slavePath): \(String(cString: strerror(errno)))")
         }
     }

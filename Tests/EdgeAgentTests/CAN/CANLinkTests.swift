@@ -2,6 +2,7 @@ import BMSCore
 import CSocketCAN
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import TestSupport
 
@@ -173,69 +174,112 @@ struct SlcanLinkTests {
         }
     }
 
-    @Test func handshakeSetsTheBitrateOpensAndPassesFrames() throws {
-        let adapter = try FakeAdapter()
-        // Closing an already closed channel answers BEL.
-        let answered = adapter.answerInBackground(lines: 3) { $0 == "C" ? [0x07] : [0x0D] }
-        let channel = try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200, setupTimeoutMilliseconds: 10_000)
-        answered.wait()
-        #expect(String(decoding: adapter.received, as: UTF8.self) == "C\rS6\rO\r")
+    @Test func handshakeSetsTheBitrateOpensAndPassesFrames() async throws {
+        try await onBlockingThread {
+            let adapter = try FakeAdapter()
+            // Closing an already closed channel answers BEL.
+            let answered = adapter.answerInBackground(lines: 3) { $0 == "C" ? [0x07] : [0x0D] }
+            let channel = try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200, setupTimeoutMilliseconds: 10_000)
+            answered.wait()
+            #expect(String(decoding: adapter.received, as: UTF8.self) == "C\rS6\rO\r")
 
-        // Frames split anywhere, garbage and a BEL in between.
-        adapter.send("t35")
-        adapter.send("667A13F2FE6B01\rxyz\r\u{07}t3554")
-        adapter.send("1A006400\r")
-        var receptions: [CANReception] = []
-        for _ in 0..<50 where receptions.count < 3 {
-            if let reception = try channel.receive(timeoutMilliseconds: 100) { receptions.append(reception) }
+            // Frames split anywhere, garbage and a BEL in between.
+            adapter.send("t35")
+            adapter.send("667A13F2FE6B01\rxyz\r\u{07}t3554")
+            adapter.send("1A006400\r")
+            var receptions: [CANReception] = []
+            for _ in 0..<50 where receptions.count < 3 {
+                if let reception = try channel.receive(timeoutMilliseconds: 100) { receptions.append(reception) }
+            }
+            #expect(receptions.count == 3)
+            guard receptions.count == 3 else { return }
+            if case .frame(let frame, _) = receptions[0] { #expect(frame.id == 0x356 && frame.data.count == 6) } else { Issue.record("\(receptions[0])") }
+            if case .malformed = receptions[1] {} else { Issue.record("garbage was not reported: \(receptions[1])") }
+            if case .frame(let frame, _) = receptions[2] { #expect(frame.id == 0x355 && frame.data == [0x1A, 0, 0x64, 0]) } else { Issue.record("\(receptions[2])") }
+
+            let acknowledged = adapter.answerInBackground(lines: 1) { _ in [0x0D] }
+            try channel.send(CANBusBMSEncoder.keepAliveFrame())
+            acknowledged.wait()
+            #expect(String(decoding: adapter.received, as: UTF8.self).hasSuffix("t3058" + String(repeating: "0", count: 16) + "\r"))
+            // A transmit the adapter refuses (BEL) is an error, never a protective command counted as done.
+            let refused = adapter.answerInBackground(lines: 1) { _ in [0x07] }
+            #expect(throws: CANBusError.self) { try channel.send(try CANCommandFrame.parse("380#01")) }
+            refused.wait()
+            channel.close()
         }
-        #expect(receptions.count == 3)
-        guard receptions.count == 3 else { return }
-        if case .frame(let frame, _) = receptions[0] { #expect(frame.id == 0x356 && frame.data.count == 6) } else { Issue.record("\(receptions[0])") }
-        if case .malformed = receptions[1] {} else { Issue.record("garbage was not reported: \(receptions[1])") }
-        if case .frame(let frame, _) = receptions[2] { #expect(frame.id == 0x355 && frame.data == [0x1A, 0, 0x64, 0]) } else { Issue.record("\(receptions[2])") }
-
-        let acknowledged = adapter.answerInBackground(lines: 1) { _ in [0x0D] }
-        try channel.send(CANBusBMSEncoder.keepAliveFrame())
-        acknowledged.wait()
-        #expect(String(decoding: adapter.received, as: UTF8.self).hasSuffix("t3058" + String(repeating: "0", count: 16) + "\r"))
-        // A transmit the adapter refuses (BEL) is an error, never a protective command counted as done.
-        let refused = adapter.answerInBackground(lines: 1) { _ in [0x07] }
-        #expect(throws: CANBusError.self) { try channel.send(try CANCommandFrame.parse("380#01")) }
-        refused.wait()
-        channel.close()
     }
 
-    @Test func anAdapterThatRefusesTheBitrateIsReported() throws {
-        let adapter = try FakeAdapter()
-        let answered = adapter.answerInBackground(lines: 2) { $0.hasPrefix("S") ? [0x07] : [0x0D] }
-        #expect(throws: CANBusError.refused("the adapter on \(adapter.path) refused S6")) {
-            // A generous deadline: the answering thread may wait for a core on a busy machine.
-            try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200, setupTimeoutMilliseconds: 10_000)
+    @Test func anAdapterThatRefusesTheBitrateIsReported() async throws {
+        try await onBlockingThread {
+            let adapter = try FakeAdapter()
+            let answered = adapter.answerInBackground(lines: 2) { $0.hasPrefix("S") ? [0x07] : [0x0D] }
+            #expect(throws: CANBusError.refused("the adapter on \(adapter.path) refused S6")) {
+                // A generous deadline: the answering thread may wait for a core on a busy machine.
+                try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200, setupTimeoutMilliseconds: 10_000)
+            }
+            answered.wait()
         }
-        answered.wait()
     }
 
     /// A second opener of an adapter already in use is refused at once, before it writes a byte that would
     /// take the first one's answers.
-    @Test func anAdapterInUseIsNotOpenedTwice() throws {
-        let adapter = try FakeAdapter()
-        let first = try SerialPort(path: adapter.path, baud: 115_200)
-        #expect(throws: CANBusError.open("\(adapter.path) is in use by another program")) {
-            try SerialPort(path: adapter.path, baud: 115_200)
+    @Test func anAdapterInUseIsNotOpenedTwice() async throws {
+        try await onBlockingThread {
+            let adapter = try FakeAdapter()
+            let first = try SerialPort(path: adapter.path, baud: 115_200)
+            #expect(throws: CANBusError.open("\(adapter.path) is in use by another program")) {
+                try SerialPort(path: adapter.path, baud: 115_200)
+            }
+            var waiting = pollfd(fd: adapter.master, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&waiting, 1, 0) == 0)  // nothing was written
+            first.close()
+            let second = try SerialPort(path: adapter.path, baud: 115_200)
+            second.close()
         }
-        var waiting = pollfd(fd: adapter.master, events: Int16(POLLIN), revents: 0)
-        #expect(poll(&waiting, 1, 0) == 0)  // nothing was written
-        first.close()
-        let second = try SerialPort(path: adapter.path, baud: 115_200)
-        second.close()
     }
 
-    @Test func aSilentDeviceTimesOutAndAMissingOneFailsToOpen() throws {
-        let adapter = try FakeAdapter()
-        #expect(throws: CANBusError.self) { try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200) }
-        #expect(throws: CANBusError.self) { try SlcanChannel(device: "/nonexistent/ttyACM9", bitrate: 500_000, serialBaud: 115_200) }
-        #expect(throws: CANBusError.self) { try SlcanChannel(device: adapter.path, bitrate: 300_000, serialBaud: 115_200) }
+    /// A refused open closes its descriptor once. It used to close it again in `deinit` (which runs when an
+    /// initializer throws after setting every property), and so closed whatever another thread had opened
+    /// under that number in between: here a file the test holds, or the next refused attempt's descriptor.
+    @Test func aRefusedOpenClosesItsDescriptorOnce() async throws {
+        try await onBlockingThread {
+            let adapter = try FakeAdapter()
+            let holder = try SerialPort(path: adapter.path, baud: 115_200)
+            defer { holder.close() }
+            let finished = Atomic<Bool>(false)
+            let unexpected = Mutex<[String]>([])
+            let opener = Thread {
+                for _ in 0..<5_000 {
+                    do throws(CANBusError) {
+                        _ = try SerialPort(path: adapter.path, baud: 115_200)
+                        unexpected.withLock { $0.append("opened twice") }
+                    } catch {
+                        if error != .open("\(adapter.path) is in use by another program") {
+                            unexpected.withLock { $0.append("\(error)") }
+                        }
+                    }
+                }
+                finished.store(true, ordering: .releasing)
+            }
+            opener.start()
+            var closedUnderUs = 0
+            while !finished.load(ordering: .acquiring) {
+                let descriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
+                guard descriptor >= 0 else { continue }
+                if fcntl(descriptor, F_GETFD) == -1 { closedUnderUs += 1 } else { close(descriptor) }
+            }
+            #expect(closedUnderUs == 0)
+            #expect(unexpected.withLock { $0 }.isEmpty, "\(unexpected.withLock { $0.prefix(3) })")
+        }
+    }
+
+    @Test func aSilentDeviceTimesOutAndAMissingOneFailsToOpen() async throws {
+        try await onBlockingThread {
+            let adapter = try FakeAdapter()
+            #expect(throws: CANBusError.self) { try SlcanChannel(device: adapter.path, bitrate: 500_000, serialBaud: 115_200) }
+            #expect(throws: CANBusError.self) { try SlcanChannel(device: "/nonexistent/ttyACM9", bitrate: 500_000, serialBaud: 115_200) }
+            #expect(throws: CANBusError.self) { try SlcanChannel(device: adapter.path, bitrate: 300_000, serialBaud: 115_200) }
+        }
     }
 }
 

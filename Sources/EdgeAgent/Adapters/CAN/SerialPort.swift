@@ -11,7 +11,9 @@ final class SerialPort {
     /// Opens `path` and sets it raw at `baud` (ignored by pseudo-terminals and USB CDC adapters).
     init(path: String, baud: Int) throws(CANBusError) {
         self.path = path
-        descriptor = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        // Held in a local until every step has worked: a throw after `self.descriptor` is set would run
+        // `deinit`, which would close the number a second time — by then perhaps another thread's file.
+        let descriptor = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw .open("cannot open \(path): \(String(cString: strerror(errno)))") }
         // Exclusive, as pyserial's `exclusive=True`: a second reader (another agent, a stale retry, ModemManager
         // probing a new ttyACM) would take bytes meant for this one, and answers to setup commands with them.
@@ -36,6 +38,7 @@ final class SerialPort {
             _ = Glibc.close(descriptor)
             throw .open("cannot configure \(path): \(reason)")
         }
+        self.descriptor = descriptor
     }
 
     deinit { close() }
