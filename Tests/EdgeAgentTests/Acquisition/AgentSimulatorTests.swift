@@ -27,7 +27,7 @@ struct AgentSimulatorTests {
             actionLog: log)
     }
 
-    private func bus(_ simulator: SimulatorProcess, timeout: Duration = .milliseconds(300)) -> ModbusBus {
+    private func bus(_ simulator: SimulatorProcess, timeout: Duration = .seconds(2)) -> ModbusBus {
         ModbusBus(id: "sim", endpoint: .tcp(host: "127.0.0.1", port: simulator.port), responseTimeout: timeout)
     }
 
@@ -207,14 +207,18 @@ struct AgentSimulatorTests {
         let dead = try poller(simulator, unit: 2, chemistry: .lfp, capacity: 280, bus: bus)
         _ = try simulator.control("fault 2 silent")
         let tasks = [Task { await neighbour.run() }, Task { await dead.run() }]
-        let window = Duration.seconds(4)
+        // Polls are counted by when they started (their sample time), not by when the test reads them: a
+        // late reader would otherwise count a backlog inside its window, or miss one at its end. The first
+        // half second (the dead unit's first timeouts, the tasks starting) is left out.
+        let windowMilliseconds: Int64 = 4_000
+        let countFrom = Timestamp(Date()).adding(milliseconds: 500)
         let freshPolls = try await withTimeout(.seconds(15)) {
             var count = 0
-            var start: ContinuousClock.Instant?
-            for await update in neighbour.updates where update.fresh {
-                let now = ContinuousClock.now
-                if start == nil { start = now }
-                if let start, now - start >= window { return count }
+            var start: Int64?
+            for await update in neighbour.updates where update.fresh && update.snapshot.takenAt >= countFrom {
+                let taken = update.snapshot.takenAt.millisecondsSinceEpoch
+                if start == nil { start = taken }
+                if let start, taken - start >= windowMilliseconds { return count }
                 count += 1
             }
             return nil

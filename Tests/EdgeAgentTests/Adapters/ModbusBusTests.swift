@@ -12,7 +12,7 @@ struct ModbusBusTests {
 
     @Test func requestsRunInOrderOnTheBusThreadAndErrorsAreClassified() async throws {
         let (peer, port) = try await PymodbusPeer.start(packageRoot: Self.root)
-        let bus = ModbusBus(id: "test", endpoint: .tcp(host: "127.0.0.1", port: port), responseTimeout: .milliseconds(500))
+        let bus = ModbusBus(id: "test", endpoint: .tcp(host: "127.0.0.1", port: port), responseTimeout: .seconds(2))
 
         let marker = try await bus.perform { connection throws(ModbusError) in
             try connection.readHoldingRegisters(unit: 1, address: 40000, count: 2)

@@ -157,10 +157,12 @@ struct CANAgentSimulatorTests {
             return nil
         }
         let tasks = [Task { await modbusPoller.run() }, Task { await canPoller.run() }]
-        async let modbusLevels = withTimeout(.seconds(20)) { await escalation(of: modbusPoller) }
-        async let canLevels = withTimeout(.seconds(20)) { await escalation(of: canPoller) }
-        _ = try simulator.control("fault 2 over_temperature 15")
-        _ = try simulator.control("fault 4 over_temperature 15")
+        async let modbusLevels = withTimeout(.seconds(40)) { await escalation(of: modbusPoller) }
+        async let canLevels = withTimeout(.seconds(40)) { await escalation(of: canPoller) }
+        // 5 K/s: each level (45, 55, 65 °C) is 2 s wide against a 0.3 s debounce, so only a pause of the
+        // pollers longer than 1.7 s could skip one (then warning and alarm would arrive in one transition).
+        _ = try simulator.control("fault 2 over_temperature 5")
+        _ = try simulator.control("fault 4 over_temperature 5")
         let outcomes = ["pack_2": try await modbusLevels, "pack_4": try await canLevels]
         for task in tasks { task.cancel() }
         #expect(outcomes["pack_2"] == ["warning", "alarm", "critical"])
