@@ -133,6 +133,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A write to a peer that went away fails with EPIPE instead of ending the relay.
+        signal(SIGPIPE, SIG_IGN)
         var logger = Logger(label: "pulsebms.relay")
         logger.logLevel = .info
         let settings = try settings(environment: ProcessInfo.processInfo.environment)

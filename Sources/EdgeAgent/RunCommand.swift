@@ -16,6 +16,9 @@ struct RunCommand: AsyncParsableCommand {
     var stateDirectory: String = "."
 
     func run() async throws {
+        // A peer that went away (a status client that reset its connection) must cost a failed write, not the
+        // process: SIGPIPE's default action would end the agent, and the packs' protection with it.
+        signal(SIGPIPE, SIG_IGN)
         let logger = Logger(label: "pulsebms.agent")
         let configuration: AgentConfiguration
         do {

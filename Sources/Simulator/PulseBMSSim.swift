@@ -36,6 +36,8 @@ struct PulseBMSSim: ParsableCommand {
     var timeScale = 1.0
 
     func run() throws {
+        // A control client that leaves without reading its replies must not end the simulator.
+        signal(SIGPIPE, SIG_IGN)
         // First, so that a stop that comes while the packs are set up still removes the links made so far.
         let links = AdapterLinks()
         let signals = links.removeOnTermination()

@@ -54,10 +54,10 @@ final class SimulatorServer {
             _ = poll(&descriptors, nfds_t(descriptors.count), wait)
             for descriptor in descriptors where descriptor.revents != 0 {
                 if descriptor.fd == modbusListener {
-                    let client = accept(modbusListener, nil, nil)
+                    let client = Self.acceptClosingOnExec(modbusListener)
                     if client >= 0 { modbusClients.insert(client) }
                 } else if descriptor.fd == controlListener {
-                    let client = accept(controlListener, nil, nil)
+                    let client = Self.acceptClosingOnExec(controlListener)
                     if client >= 0 { controlClients[client] = [] }
                 } else if let unit = canMasters[descriptor.fd] {
                     if var pack = packs[unit] {
@@ -161,12 +161,19 @@ final class SimulatorServer {
             let reply = SimulatorControl.handle(line, packs: &packs) + "\n"
             for unit in packs.keys { refresh(unit) }
             log("control: \(line) → \(reply.trimmingCharacters(in: .newlines))")
-            _ = reply.utf8CString.withUnsafeBufferPointer { write(client, $0.baseAddress, $0.count - 1) }
+            _ = reply.utf8CString.withUnsafeBufferPointer { send(client, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
         }
     }
 
+    /// A client socket not inherited by processes started later (`accept4` is not imported here).
+    private static func acceptClosingOnExec(_ listener: Int32) -> Int32 {
+        let client = accept(listener, nil, nil)
+        if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
+        return client
+    }
+
     private static func listen(host: String, port: Int) throws -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw SimulatorError("socket: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -178,7 +185,9 @@ final class SimulatorServer {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0, Glibc.listen(descriptor, 8) == 0 else {
-            throw SimulatorError("cannot listen on control port \(host):\(port): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            _ = close(descriptor)
+            throw SimulatorError("cannot listen on control port \(host):\(port): \(reason)")
         }
         return descriptor
     }

@@ -6,6 +6,43 @@ import TestSupport
 /// What a technician sees with no network: the status command, /status and /metrics, during a broker outage.
 @Suite("Local status", .serialized)
 struct LocalStatusTests {
+    /// Clients that reset their connection (a port scanner, a TCP health check) cost the agent nothing: no
+    /// SIGPIPE from the answer it writes to them ends it, and the next request is served. The agent runs
+    /// without MQTT here, so libmosquitto (which ignores SIGPIPE for its whole process) is not in play.
+    @Test func aResetConnectionDoesNotEndTheAgent() async throws {
+        let simulator = try await SimulatorProcess.start(
+            packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: StoreAndForwardTests.root)
+        let directory = try TemporaryDirectory("agent")
+        defer { directory.remove() }
+        let statusPort = try FreePort.find()
+        let config = directory.file("agent.yaml")
+        try """
+            site_id: site_reset
+            status_port: \(statusPort)
+            buses:
+              - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) } }
+            devices:
+              - { device_id: pack_lfp, name: LFP, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
+                  specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
+        try await eventually("status served", seconds: 20) { LoopbackHTTP.get(port: statusPort, path: "/status") != nil }
+
+        // Nothing sent (the agent answers 405 to a reset connection), and a request whose answer meets a reset.
+        for _ in 0..<5 {
+            #expect(LoopbackHTTP.sendAndReset(port: statusPort))
+            #expect(LoopbackHTTP.sendAndReset(port: statusPort, Array("GET /metrics HTTP/1.0\r\n\r\n".utf8)))
+        }
+        #expect(LoopbackHTTP.get(port: statusPort, path: "/status")?.status.contains("200") == true)
+        #expect(agent.isRunning, "the agent ended with status \(agent.exitCode.map(String.init) ?? "?")")
+
+        // The simulator's control port likewise: replies to lines of a client that is gone.
+        #expect(LoopbackHTTP.sendAndReset(port: simulator.controlPort, Array(String(repeating: "status 1\n", count: 20).utf8)))
+        #expect(try simulator.control("status 1").contains("soc"))
+        await agent.terminate()
+        await simulator.stop()
+    }
+
     @Test func statusShowsPacksBrokerLinkAndBacklog() async throws {
         try await MosquittoBroker.withRunning { broker in
             let simulator = try await SimulatorProcess.start(

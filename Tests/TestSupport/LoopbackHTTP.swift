@@ -23,6 +23,22 @@ public enum LoopbackHTTP {
         exchange(port: port, request: Array("GET \(path) HTTP/1.0\r\n\r\n".utf8))
     }
 
+    /// Connects, sends `bytes`, and closes with a reset (`SO_LINGER` 0) instead of reading an answer, as some
+    /// port scanners and TCP health checks do: the server's next write to the connection fails with EPIPE.
+    public static func sendAndReset(port: Int, _ bytes: [UInt8] = []) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = FreePort.loopbackAddress(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return false }
+        if !bytes.isEmpty { _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } }
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        return setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size)) == 0
+    }
+
     private static func exchange(port: Int, request: [UInt8]) -> (status: String, body: String)? {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return nil }

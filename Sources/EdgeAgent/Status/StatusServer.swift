@@ -2,17 +2,23 @@ import BMSCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A minimal HTTP/1.0 server on 127.0.0.1 for technicians: `GET /status` (JSON) and `GET /metrics`
 /// (Prometheus). One request per connection, on its own thread; loopback only, so no authentication.
+///
+/// The accept thread owns the listening socket and is the only one to close it: `stop()` shuts it down, which
+/// ends the thread's `accept`. (Closing it from `stop()` would free the number while the thread may still pass
+/// it to `accept`, by then perhaps another component's socket.)
 final class StatusServer: @unchecked Sendable {
     // @unchecked: `listener` is written once in init and only read by the accept thread and stop().
     let port: Int
     private let listener: Int32
+    private let stopping = Atomic<Bool>(false)
     private let routes: @Sendable (String) -> (status: String, contentType: String, body: [UInt8])
 
     init(port: Int, routes: @escaping @Sendable (String) -> (status: String, contentType: String, body: [UInt8])) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw StatusServerError("socket: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -39,15 +45,24 @@ final class StatusServer: @unchecked Sendable {
         thread.start()
     }
 
+    /// Stops accepting; safe to call more than once.
     func stop() {
+        guard !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
+            guard client >= 0 else {
+                if stopping.load(ordering: .sequentiallyConsistent) { return }
+                // A connection reset before it was accepted, a signal, or no descriptor left (EMFILE): keep
+                // serving, after a pause in the last case so as not to spin.
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM { usleep(100_000) }
+                continue
+            }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)  // `accept4` is not imported
             var timeout = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             var request: [UInt8] = []
@@ -65,9 +80,26 @@ final class StatusServer: @unchecked Sendable {
                 response = ("405 Method Not Allowed", "text/plain", Array("only GET\n".utf8))
             }
             let head = "HTTP/1.0 \(response.status)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
-            let bytes = Array(head.utf8) + response.body
-            _ = bytes.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            Self.send(Array(head.utf8) + response.body, to: client)
             close(client)
+        }
+    }
+}
+
+extension StatusServer {
+    /// Writes all of `bytes`, or gives up at the first error: a client that went away (EPIPE, ECONNRESET)
+    /// costs a failed write, never a SIGPIPE.
+    fileprivate static func send(_ bytes: [UInt8], to client: Int32) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written > 0 {
+                offset += written
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                return
+            }
         }
     }
 }
