@@ -11,6 +11,10 @@ import Synchronization
 /// `loop_start` reconnects without them, which would silently turn a persistent session into one that ends
 /// at the next disconnect. Publishing resumes when the broker acknowledges (PUBACK for QoS 1); incoming
 /// messages arrive on `messages`.
+///
+/// The thread waits with `poll`, not libmosquitto's `mosquitto_loop`: that one uses `select`, which cannot
+/// watch a descriptor numbered 1024 or more and refuses it (MOSQ_ERR_INVAL), so a process with many open
+/// descriptors (a relay serving a thousand WebSocket clients) would never connect again after a reconnect.
 public final class MosquittoClient: Sendable {
     public let options: MQTTClientOptions
     /// Every message received on the client's subscriptions, in arrival order.
@@ -23,6 +27,8 @@ public final class MosquittoClient: Sendable {
     private let messageSink: AsyncStream<MQTTMessage>.Continuation
     private let eventSink: AsyncStream<MQTTConnectionEvent>.Continuation
     private let wakeup = DispatchSemaphore(value: 0)
+    /// Wakes the network thread's `poll` when another thread queued a packet or asked it to stop.
+    private let wakePipe: WakePipe
     private let logger: Logger
 
     /// Creates a client; nothing is sent until `start()`.
@@ -36,6 +42,7 @@ public final class MosquittoClient: Sendable {
         (connectionEvents, eventSink) = AsyncStream.makeStream(
             of: MQTTConnectionEvent.self, bufferingPolicy: .bufferingNewest(64))
         handle = try MosquittoHandle(options: options)
+        wakePipe = try WakePipe()
     }
 
     deinit {
@@ -103,6 +110,7 @@ public final class MosquittoClient: Sendable {
             mosquitto_publish_v5(
                 handle.pointer, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos.rawValue, retain, nil)
         }
+        wakePipe.wake()
         // With QoS > 0 a NO_CONN answer means the link dropped after the check above: libmosquitto has queued
         // the message and sends it after reconnecting, so waiting for its acknowledgement is still right.
         if code != MOSQ_ERR_SUCCESS.rawValue && !(code == MOSQ_ERR_NO_CONN.rawValue && qos != .atMostOnce) {
@@ -125,6 +133,7 @@ public final class MosquittoClient: Sendable {
         }
         var mid: Int32 = 0
         let code = mosquitto_subscribe_v5(handle.pointer, &mid, filter, qos.rawValue, 0, nil)
+        wakePipe.wake()
         guard code == MOSQ_ERR_SUCCESS.rawValue else {
             throw .library(operation: "subscribe to \(filter)", code: code, message: Self.describe(code))
         }
@@ -150,6 +159,7 @@ public final class MosquittoClient: Sendable {
         if wasRunning {
             // The network thread sends DISCONNECT itself and drains it to the socket before it exits.
             wakeup.signal()
+            wakePipe.wake()
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let exited = state.withLock { state -> Bool in
                     if case .stopped = state.phase { return true }
@@ -235,7 +245,7 @@ public final class MosquittoClient: Sendable {
                 handle.connectProperties)
             if code == MOSQ_ERR_SUCCESS.rawValue {
                 while !state.withLock({ $0.stopRequested }) {
-                    let loopCode = mosquitto_loop(handle.pointer, 100, 1)
+                    let loopCode = serviceSocket(timeoutMilliseconds: 500)
                     if loopCode != MOSQ_ERR_SUCCESS.rawValue { break }
                 }
                 if state.withLock({ $0.stopRequested }) { disconnectCleanly() }
@@ -265,9 +275,36 @@ public final class MosquittoClient: Sendable {
         guard mosquitto_disconnect_v5(handle.pointer, 0, nil) == MOSQ_ERR_SUCCESS.rawValue else { return }
         let deadline = ContinuousClock.now + .seconds(1)
         while ContinuousClock.now < deadline {
-            if mosquitto_loop(handle.pointer, 50, 1) != MOSQ_ERR_SUCCESS.rawValue { break }
+            if serviceSocket(timeoutMilliseconds: 50) != MOSQ_ERR_SUCCESS.rawValue { break }
         }
     }
+
+    /// One turn of the network loop — what `mosquitto_loop` does, waiting with `poll` instead of `select`:
+    /// read when the socket is readable (this also carries a TLS handshake forward), write whatever is queued,
+    /// then the keep-alive. Returns libmosquitto's code; anything but success means the link is down.
+    private func serviceSocket(timeoutMilliseconds: Int32) -> Int32 {
+        let socket = mosquitto_socket(handle.pointer)
+        guard socket >= 0 else { return MOSQ_ERR_NO_CONN.rawValue }
+        var descriptors = [
+            pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle.pointer) ? Int16(POLLOUT) : 0), revents: 0),
+            pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
+        if poll(&descriptors, 2, timeoutMilliseconds) < 0 && errno != EINTR { return MOSQ_ERR_ERRNO.rawValue }
+        if descriptors[1].revents != 0 { wakePipe.drain() }
+        if descriptors[0].revents != 0 {
+            let code = mosquitto_loop_read(handle.pointer, 1)
+            if code != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle.pointer) < 0 { return code }
+        }
+        // Packets queued by other threads (they wake the poll) or left over from a full socket buffer.
+        if mosquitto_want_write(handle.pointer) {
+            let code = mosquitto_loop_write(handle.pointer, 1)
+            if code != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle.pointer) < 0 { return code }
+        }
+        return mosquitto_loop_misc(handle.pointer)
+    }
+
+    /// The descriptor of the socket to the broker, or -1 while disconnected.
+    public var socketDescriptor: Int32 { mosquitto_socket(handle.pointer) }
 
     private func markDisconnected(reasonCode: Int32) {
         let (wasConnected, lost) = state.withLock { state in
@@ -395,6 +432,41 @@ extension Duration {
     fileprivate var totalNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// A non-blocking pipe that wakes the network thread's `poll`: one byte per wake, drained by that thread.
+private final class WakePipe: Sendable {
+    let readDescriptor: Int32
+    private let writeDescriptor: Int32
+
+    init() throws(MQTTError) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else {
+            throw .library(operation: "pipe", code: MOSQ_ERR_ERRNO.rawValue, message: String(cString: strerror(errno)))
+        }
+        for end in ends {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        readDescriptor = ends[0]
+        writeDescriptor = ends[1]
+    }
+
+    deinit {
+        close(readDescriptor)
+        close(writeDescriptor)
+    }
+
+    /// A full pipe already has a wake pending, so a failed write is fine.
+    func wake() {
+        var byte: UInt8 = 1
+        _ = write(writeDescriptor, &byte, 1)
+    }
+
+    func drain() {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while read(readDescriptor, &buffer, buffer.count) > 0 {}
     }
 }
 

@@ -36,16 +36,17 @@ struct SystemdNotifierTests {
         #expect(!SystemdNotifier(socketPath: directory.file("absent.sock").path, watchdogInterval: nil).notify("READY=1"))
     }
 
-    /// The shipped unit passes `systemd-analyze verify` (pointed at the built binary).
-    @Test func unitFileVerifies() async throws {
+    /// Each shipped unit passes `systemd-analyze verify` (pointed at the built binary).
+    @Test(arguments: ["pulsebms-agent", "pulsebms-relay"])
+    func unitFileVerifies(program: String) async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         let analyze = try ChildProcess.locate("systemd-analyze")
         let directory = try TemporaryDirectory("unit")
         defer { directory.remove() }
-        let unit = try String(contentsOf: root.appendingPathComponent("systemd/pulsebms-agent.service"), encoding: .utf8)
-            .replacingOccurrences(of: "/usr/local/bin/pulsebms-agent", with: root.appendingPathComponent(".build/debug/pulsebms-agent").path)
-        let copy = directory.file("pulsebms-agent.service")
+        let unit = try String(contentsOf: root.appendingPathComponent("systemd/\(program).service"), encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin/\(program)", with: root.appendingPathComponent(".build/debug/\(program)").path)
+        let copy = directory.file("\(program).service")
         try unit.write(to: copy, atomically: true, encoding: .utf8)
         let output = directory.file("verify.log").path
         let process = try ChildProcess(analyze, ["verify", copy.path], outputFile: output)
