@@ -174,7 +174,8 @@ struct ServeCommand: AsyncParsableCommand {
         let client = try MosquittoClient(
             options: MQTTClientOptions(
                 host: broker.host, port: broker.port, clientID: settings.clientID, keepAliveSeconds: 30,
-                username: broker.username, password: settings.mqttPassword ?? broker.password, tls: tls),
+                username: broker.username, password: settings.mqttPassword ?? broker.password, tls: tls,
+                incomingBufferLimit: IngestService.clientBufferLimit),
             logger: logger)
         let offlineAfter = Duration.seconds(settings.offlineAfterSeconds)
         let hub = LiveHub()

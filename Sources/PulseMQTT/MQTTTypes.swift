@@ -66,7 +66,7 @@ public struct MQTTClientOptions: Sendable, Equatable {
     /// First wait before reconnecting; it doubles after each failure up to `maximumReconnectDelay`.
     public var initialReconnectDelay: Duration
     public var maximumReconnectDelay: Duration
-    /// Received messages held for a slow consumer before new ones are dropped (and counted).
+    /// Received messages held for a slow reader; beyond them the client stops reading from the broker.
     public var incomingBufferLimit: Int
 
     public init(

@@ -17,8 +17,10 @@ import Synchronization
 /// descriptors (a relay serving a thousand WebSocket clients) would never connect again after a reconnect.
 public final class MosquittoClient: Sendable {
     public let options: MQTTClientOptions
-    /// Every message received on the client's subscriptions, in arrival order.
-    public let messages: AsyncStream<MQTTMessage>
+    /// Every message received on the client's subscriptions, in arrival order. Never dropped: while the
+    /// reader is `incomingBufferLimit` messages behind, the client stops reading from the broker (TCP holds
+    /// the rest back, and the broker keeps them in the session) until the reader has taken half of them.
+    public let messages: MQTTMessageStream
     /// Connects, refusals and disconnects, newest kept if nobody reads them.
     public let connectionEvents: AsyncStream<MQTTConnectionEvent>
 
@@ -37,12 +39,27 @@ public final class MosquittoClient: Sendable {
         _ = mosquittoLibraryInitialised
         self.options = options
         self.logger = logger
-        (messages, messageSink) = AsyncStream.makeStream(
-            of: MQTTMessage.self, bufferingPolicy: .bufferingOldest(max(1, options.incomingBufferLimit)))
+        let (stream, sink) = AsyncStream.makeStream(of: MQTTMessage.self, bufferingPolicy: .unbounded)
+        messageSink = sink
+        let taken = TakenCounter()
+        messages = MQTTMessageStream(base: stream, taken: taken)
         (connectionEvents, eventSink) = AsyncStream.makeStream(
             of: MQTTConnectionEvent.self, bufferingPolicy: .bufferingNewest(64))
         handle = try MosquittoHandle(options: options)
         wakePipe = try WakePipe()
+        taken.onTake = { [weak self] in self?.messageTaken() }
+    }
+
+    /// The reader took a message: reading resumes once half the limit is left.
+    private func messageTaken() {
+        let resumeAt = options.incomingBufferLimit / 2
+        let resume = state.withLock { state -> Bool in
+            state.undelivered -= 1
+            guard state.readingPaused, state.undelivered <= resumeAt else { return false }
+            state.readingPaused = false
+            return true
+        }
+        if resume { wakePipe.wake() }
     }
 
     deinit {
@@ -55,8 +72,11 @@ public final class MosquittoClient: Sendable {
     /// Whether the last CONNACK was accepted and the link has not closed since.
     public var isConnected: Bool { state.withLock { $0.connected } }
 
-    /// Messages dropped because the consumer of `messages` fell `incomingBufferLimit` behind.
-    public var droppedIncomingMessages: Int { state.withLock { $0.droppedIncoming } }
+    /// Received messages the reader of `messages` has not taken yet.
+    public var undeliveredMessages: Int { state.withLock { $0.undelivered } }
+
+    /// Whether reading from the broker is paused because the reader of `messages` is behind.
+    public var isReadingPaused: Bool { state.withLock { $0.readingPaused } }
 
     /// Starts the network thread, which connects and keeps reconnecting with back-off until `stop()`.
     public func start() {
@@ -285,13 +305,22 @@ public final class MosquittoClient: Sendable {
     private func serviceSocket(timeoutMilliseconds: Int32) -> Int32 {
         let socket = mosquitto_socket(handle.pointer)
         guard socket >= 0 else { return MOSQ_ERR_NO_CONN.rawValue }
+        // Flow control: while the reader is too far behind, nothing more is read. (A hang-up or an error
+        // is still read, to notice the link is gone.)
+        let limit = options.incomingBufferLimit
+        let reading = state.withLock { state -> Bool in
+            if state.undelivered >= limit { state.readingPaused = true }
+            return !state.readingPaused
+        }
         var descriptors = [
-            pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle.pointer) ? Int16(POLLOUT) : 0), revents: 0),
+            pollfd(
+                fd: socket, events: (reading ? Int16(POLLIN) : 0) | (mosquitto_want_write(handle.pointer) ? Int16(POLLOUT) : 0),
+                revents: 0),
             pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0),
         ]
         if poll(&descriptors, 2, timeoutMilliseconds) < 0 && errno != EINTR { return MOSQ_ERR_ERRNO.rawValue }
         if descriptors[1].revents != 0 { wakePipe.drain() }
-        if descriptors[0].revents != 0 {
+        if descriptors[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
             let code = mosquitto_loop_read(handle.pointer, 1)
             if code != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle.pointer) < 0 { return code }
         }
@@ -367,16 +396,10 @@ public final class MosquittoClient: Sendable {
     }
 
     fileprivate func didReceive(_ message: MQTTMessage) {
-        if case .dropped = messageSink.yield(message) {
-            let dropped = state.withLock { state in
-                state.droppedIncoming += 1
-                return state.droppedIncoming
-            }
-            if dropped == 1 || dropped % 1000 == 0 {
-                logger.warning(
-                    "Incoming MQTT messages dropped: the consumer is too slow",
-                    metadata: ["mqtt.dropped": "\(dropped)", "mqtt.topic": "\(message.topic)"])
-            }
+        // Counted before it can be taken, so the count never goes below zero.
+        state.withLock { $0.undelivered += 1 }
+        if case .terminated = messageSink.yield(message) {
+            state.withLock { $0.undelivered -= 1 }
         }
     }
 
@@ -402,7 +425,9 @@ public final class MosquittoClient: Sendable {
         var stopRequested = false
         var connected = false
         var acceptedSinceLastBackoff = false
-        var droppedIncoming = 0
+        /// Received messages not yet taken from `messages`.
+        var undelivered = 0
+        var readingPaused = false
         var nextWaiterID: UInt64 = 0
         var connectWaiters: [UInt64: CheckedContinuation<Result<Void, MQTTError>, Never>] = [:]
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
@@ -433,6 +458,34 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+}
+
+/// The received messages, as an `AsyncSequence` that tells the client each time the reader takes one (so the
+/// client reads from the broker only as fast as the messages are taken).
+public struct MQTTMessageStream: AsyncSequence, Sendable {
+    public typealias Element = MQTTMessage
+    fileprivate let base: AsyncStream<MQTTMessage>
+    fileprivate let taken: TakenCounter
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        fileprivate var base: AsyncStream<MQTTMessage>.AsyncIterator
+        fileprivate let taken: TakenCounter
+
+        public mutating func next() async -> MQTTMessage? {
+            let message = await base.next()
+            if message != nil { taken.onTake() }
+            return message
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), taken: taken)
+    }
+}
+
+/// What the client does when the reader takes a message; set once, before any message can arrive.
+fileprivate final class TakenCounter: @unchecked Sendable {
+    var onTake: @Sendable () -> Void = {}
 }
 
 /// A non-blocking pipe that wakes the network thread's `poll`: one byte per wake, drained by that thread.

@@ -92,7 +92,46 @@ struct MQTTRoundTripTests {
             }
             let sequences = try #require(try await withTimeout(.seconds(20)) { await sequenceNumbers(subscriber, count: count) })
             #expect(Set(sequences) == Set(1...count))
-            #expect(subscriber.droppedIncomingMessages == 0)
+            await publisher.stop()
+            await subscriber.stop()
+        }
+    }
+
+    /// A reader far behind loses nothing, and the client's buffer stays bounded: past `incomingBufferLimit`
+    /// unread messages the client stops reading from the broker (which keeps the rest in the session, TCP
+    /// holding back what was in flight), and reads again as the reader catches up. (It used to drop what did
+    /// not fit — after acknowledging it to the broker, so those messages were gone.)
+    @Test func aReaderFarBehindLosesNothingAndTheBufferStaysBounded() async throws {
+        try await MosquittoBroker.withRunning { broker in
+            let limit = 50
+            let subscriber = try MosquittoClient(
+                options: MQTTClientOptions(port: broker.port, clientID: "slow-\(UUID().uuidString.prefix(6))", incomingBufferLimit: limit))
+            let publisher = try client(broker, "pub-\(UUID().uuidString.prefix(6))")
+            subscriber.start()
+            publisher.start()
+            try await subscriber.waitUntilConnected()
+            try await publisher.waitUntilConnected()
+            try await subscriber.subscribe(TopicFilter.devices(.telemetry).rawValue)
+
+            // 2,000 messages, all acknowledged by the broker, while the reader takes none.
+            let count = 2000
+            let topic = MQTTTopic.device(site: Self.site, device: Self.device, .telemetry).path
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sequence in 1...count {
+                    group.addTask {
+                        try await publisher.publish(
+                            topic, payload: Array(try WireCoding.encode(Self.telemetry(sequenceNumber: UInt64(sequence)))))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await eventually("reading paused", seconds: 10) { subscriber.isReadingPaused }
+            #expect(subscriber.undeliveredMessages >= limit && subscriber.undeliveredMessages <= limit + 5)
+
+            let sequences = try #require(try await withTimeout(.seconds(30)) { await sequenceNumbers(subscriber, count: count) })
+            #expect(Set(sequences) == Set(1...count))
+            #expect(!subscriber.isReadingPaused)
+            #expect(subscriber.undeliveredMessages == 0)
             await publisher.stop()
             await subscriber.stop()
         }

@@ -36,8 +36,10 @@ struct RelayEndToEndTests {
 
     /// A relay on `brokerPort`, over `mqtt://` unless `broker` names another URL (with `arguments` for its TLS
     /// files).
-    static func startRelay(brokerPort: Int, broker: String? = nil, arguments: [String] = []) async throws -> Relay {
-        let directory = try TemporaryDirectory("relay")
+    static func startRelay(
+        brokerPort: Int, broker: String? = nil, arguments: [String] = [], directory existing: TemporaryDirectory? = nil
+    ) async throws -> Relay {
+        let directory = try existing ?? TemporaryDirectory("relay")
         let key = developmentKey()
         for _ in 0..<5 {
             let port = try FreePort.find()

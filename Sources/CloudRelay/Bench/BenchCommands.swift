@@ -60,7 +60,9 @@ struct BenchIngestCommand: AsyncParsableCommand {
                 at: Timestamp(Date()))
         }
         let client = try MosquittoClient(
-            options: MQTTClientOptions(host: "127.0.0.1", port: mqttPort, clientID: "bench-relay"), logger: logger)
+            options: MQTTClientOptions(
+                host: "127.0.0.1", port: mqttPort, clientID: "bench-relay", incomingBufferLimit: IngestService.clientBufferLimit),
+            logger: logger)
         let ingest = IngestService(
             client: client, store: store, metrics: RequestMetrics(), logger: logger, shareGroup: nil, offlineAfter: .seconds(300))
         let running = Task { try await ingest.run() }

@@ -29,7 +29,11 @@ final class IngestService: Service, CommandSender {
     /// Most messages written in one transaction.
     static let maximumBatch = 1000
     /// Most messages waiting for the store before the client is no longer drained.
-    static let maximumPending = 20_000
+    static let maximumPending = 5_000
+    /// Most messages the MQTT client holds for this service before it stops reading from the broker. With
+    /// `maximumPending`, this bounds what the relay has received (and libmosquitto acknowledged) but not yet
+    /// stored: behind that, the broker keeps the messages in the relay's session.
+    static let clientBufferLimit = 2_000
     private let tracker = Mutex(AlertTracker())
     private let counters = Mutex(Counters())
 

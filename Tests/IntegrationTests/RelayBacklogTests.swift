@@ -1,0 +1,69 @@
+import BMSCore
+import Foundation
+import PulseMQTT
+import Testing
+import TestSupport
+
+/// What sites publish while the relay is down waits in the relay's broker session, and all of it is stored
+/// when the relay comes back — even a backlog far larger than the relay holds in hand (its MQTT client stops
+/// reading while its store is behind, instead of dropping what it had already acknowledged).
+@Suite("Relay backlog after an outage")
+struct RelayBacklogTests {
+    @Test func aBacklogLargerThanTheRelayHoldsIsStoredComplete() async throws {
+        try await MosquittoBroker.withRunning { broker in
+            let devices = ["pack_b1", "pack_b2"]
+            let perDevice = 6_000  // 12,000 in all; the relay holds at most 7,000 received and not yet stored
+            let first = try await RelayEndToEndTests.startRelay(brokerPort: broker.port)
+            defer { first.directory.remove() }
+            for device in devices {
+                let registered = first.call(
+                    "POST", "/api/v1/devices",
+                    body: """
+                        {"device_id":"\(device)","site_id":"site_backlog","name":"\(device)","chemistry":"LFP",
+                         "specifications":{"nominal_capacity":280,"nominal_voltage":51.2,"series_cells":16,"parallel_cells":1}}
+                        """)
+                #expect(registered.code == 201)
+            }
+            try await eventually("the relay subscribed", seconds: 10) {
+                first.call("GET", "/api/v1/health").json?["services"]?["mqtt"]?.stringValue == "healthy"
+            }
+            // Subscribed once: the broker now keeps the relay's session while it is down.
+            await first.process.terminate()
+
+            let site = try MosquittoClient(options: MQTTClientOptions(port: broker.port, clientID: "site-backlog"))
+            site.start()
+            try await site.waitUntilConnected()
+            let start = Timestamp(Date()).adding(milliseconds: -Int64(perDevice) * 10 - 60_000)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var inFlight = 0
+                for index in 1...perDevice {
+                    for device in devices {
+                        if inFlight >= 200 {
+                            try await group.next()
+                            inFlight -= 1
+                        }
+                        var sample = MQTTRoundTripTests.telemetry(sequenceNumber: UInt64(index))
+                        sample.timestamp = start.adding(milliseconds: Int64(index) * 10)
+                        sample.deviceInfo = DeviceInfo(deviceID: device, siteID: "site_backlog", firmwareVersion: "1.0.0")
+                        let payload = Array(try WireCoding.encode(sample))
+                        group.addTask {
+                            try await site.publish("pulsebms/site_backlog/\(device)/telemetry", payload: payload, qos: .atLeastOnce)
+                        }
+                        inFlight += 1
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await site.stop()
+
+            let second = try await RelayEndToEndTests.startRelay(brokerPort: broker.port, directory: first.directory)
+            for device in devices {
+                try await eventually("\(device)'s backlog stored", seconds: 60) {
+                    (second.call("GET", "/api/v1/telemetry/\(device)?resolution=raw").json?["data_points"]?.numberValue ?? 0) >= Double(perDevice)
+                }
+                #expect(second.call("GET", "/api/v1/telemetry/\(device)?resolution=raw").json?["data_points"]?.numberValue == Double(perDevice))
+            }
+            await second.process.terminate()
+        }
+    }
+}
