@@ -320,7 +320,10 @@ public final class MosquittoClient: Sendable {
         ]
         if poll(&descriptors, 2, timeoutMilliseconds) < 0 && errno != EINTR { return MOSQ_ERR_ERRNO.rawValue }
         if descriptors[1].revents != 0 { wakePipe.drain() }
-        if descriptors[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+        // Read on every turn while reading, not only when the socket is readable: over TLS, OpenSSL may hold
+        // decrypted packets that poll cannot see (a broker that packs several into one record), and a read
+        // that finds nothing costs one EAGAIN.
+        if reading || descriptors[0].revents & Int16(POLLHUP | POLLERR) != 0 {
             let code = mosquitto_loop_read(handle.pointer, 1)
             if code != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle.pointer) < 0 { return code }
         }

@@ -63,8 +63,10 @@ final class StatusServer: @unchecked Sendable {
                 continue
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)  // `accept4` is not imported
+            // A client that neither sends nor reads holds the one serving thread for at most two seconds each way.
             var timeout = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             var request: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 1024)
             while request.count < 8192, !request.ends(with: [13, 10, 13, 10]) {
