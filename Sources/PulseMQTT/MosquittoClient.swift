@@ -308,6 +308,10 @@ public final class MosquittoClient: Sendable {
         // Flow control: while the reader is too far behind, nothing more is read. (A hang-up or an error
         // is still read, to notice the link is gone.)
         let limit = options.incomingBufferLimit
+        // Announced before looking at the queue: a packet queued after this wakes the poll, one queued before it
+        // is seen by `want_write` below (so no wake is lost, and publishers skip the pipe while this thread works).
+        // (An exchange, not a store: reading a publisher's "false" orders its queued packet before our check.)
+        _ = wakePipe.sleeping.exchange(true, ordering: .sequentiallyConsistent)
         let reading = state.withLock { state -> Bool in
             if state.undelivered >= limit { state.readingPaused = true }
             return !state.readingPaused
@@ -318,12 +322,15 @@ public final class MosquittoClient: Sendable {
                 revents: 0),
             pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0),
         ]
-        if poll(&descriptors, 2, timeoutMilliseconds) < 0 && errno != EINTR { return MOSQ_ERR_ERRNO.rawValue }
+        let ready = poll(&descriptors, 2, timeoutMilliseconds)
+        wakePipe.sleeping.store(false, ordering: .sequentiallyConsistent)
+        if ready < 0 && errno != EINTR { return MOSQ_ERR_ERRNO.rawValue }
         if descriptors[1].revents != 0 { wakePipe.drain() }
-        // Read on every turn while reading, not only when the socket is readable: over TLS, OpenSSL may hold
+        // Over TLS, read on every turn while reading, not only when the socket is readable: OpenSSL may hold
         // decrypted packets that poll cannot see (a broker that packs several into one record), and a read
         // that finds nothing costs one EAGAIN.
-        if reading || descriptors[0].revents & Int16(POLLHUP | POLLERR) != 0 {
+        let readable = descriptors[0].revents & Int16(POLLIN) != 0 || options.tls != nil
+        if (reading && readable) || descriptors[0].revents & Int16(POLLHUP | POLLERR) != 0 {
             let code = mosquitto_loop_read(handle.pointer, 1)
             if code != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle.pointer) < 0 { return code }
         }
@@ -491,10 +498,13 @@ fileprivate final class TakenCounter: @unchecked Sendable {
     var onTake: @Sendable () -> Void = {}
 }
 
-/// A non-blocking pipe that wakes the network thread's `poll`: one byte per wake, drained by that thread.
+/// A non-blocking pipe that wakes the network thread's `poll`, written only while that thread sleeps (or is
+/// about to): one byte per wake, drained by that thread.
 private final class WakePipe: Sendable {
     let readDescriptor: Int32
     private let writeDescriptor: Int32
+    /// Set by the network thread before it decides to wait, cleared when it wakes.
+    let sleeping = Atomic<Bool>(false)
 
     init() throws(MQTTError) {
         var ends: [Int32] = [-1, -1]
@@ -514,8 +524,9 @@ private final class WakePipe: Sendable {
         close(writeDescriptor)
     }
 
-    /// A full pipe already has a wake pending, so a failed write is fine.
+    /// Wakes the network thread if it sleeps; a full pipe already has a wake pending, so a failed write is fine.
     func wake() {
+        guard sleeping.exchange(false, ordering: .sequentiallyConsistent) else { return }
         var byte: UInt8 = 1
         _ = write(writeDescriptor, &byte, 1)
     }
