@@ -48,7 +48,7 @@ struct StatusCommand: ParsableCommand {
 
     /// A plain HTTP/1.0 GET on loopback.
     static func get(port: Int, path: String) throws -> [UInt8] {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw StatusServerError("socket failed") }
         defer { close(descriptor) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)

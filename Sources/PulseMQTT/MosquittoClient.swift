@@ -52,7 +52,7 @@ public final class MosquittoClient: Sendable {
 
     /// The reader took a message: reading resumes once half the limit is left.
     private func messageTaken() {
-        let resumeAt = options.incomingBufferLimit / 2
+        let resumeAt = max(1, options.incomingBufferLimit) / 2
         let resume = state.withLock { state -> Bool in
             state.undelivered -= 1
             guard state.readingPaused, state.undelivered <= resumeAt else { return false }
@@ -228,7 +228,12 @@ public final class MosquittoClient: Sendable {
                     if !resentAfterReconnect { state.notResent.insert(mid) }
                     return nil
                 }
-                if let immediate { continuation.resume(returning: immediate) }
+                if let immediate {
+                    continuation.resume(returning: immediate)
+                } else if isReadingPaused {
+                    // The network thread reads while an acknowledgement is awaited: let it know there is one.
+                    wakePipe.wake()
+                }
             }
         } onCancel: {
             let continuation = state.withLock { state -> CheckedContinuation<Completion, Never>? in
@@ -305,16 +310,18 @@ public final class MosquittoClient: Sendable {
     private func serviceSocket(timeoutMilliseconds: Int32) -> Int32 {
         let socket = mosquitto_socket(handle.pointer)
         guard socket >= 0 else { return MOSQ_ERR_NO_CONN.rawValue }
-        // Flow control: while the reader is too far behind, nothing more is read. (A hang-up or an error
-        // is still read, to notice the link is gone.)
-        let limit = options.incomingBufferLimit
+        // Flow control: while the reader is too far behind, nothing more is read — except while connecting
+        // (the CONNACK) and while an operation of ours awaits its acknowledgement (a reader that publishes and
+        // waits for the PUBACK before it takes the next message would otherwise wait forever). A hang-up or an
+        // error is always read, to notice the link is gone.
+        let limit = max(1, options.incomingBufferLimit)
         // Announced before looking at the queue: a packet queued after this wakes the poll, one queued before it
         // is seen by `want_write` below (so no wake is lost, and publishers skip the pipe while this thread works).
         // (An exchange, not a store: reading a publisher's "false" orders its queued packet before our check.)
         _ = wakePipe.sleeping.exchange(true, ordering: .sequentiallyConsistent)
-        let reading = state.withLock { state -> Bool in
+        let (reading, stopping) = state.withLock { state -> (Bool, Bool) in
             if state.undelivered >= limit { state.readingPaused = true }
-            return !state.readingPaused
+            return (!state.readingPaused || !state.connected || !state.pending.isEmpty, state.stopRequested)
         }
         var descriptors = [
             pollfd(
@@ -322,7 +329,8 @@ public final class MosquittoClient: Sendable {
                 revents: 0),
             pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0),
         ]
-        let ready = poll(&descriptors, 2, timeoutMilliseconds)
+        // A stop asked for after the loop's last check is not missed: no waiting then.
+        let ready = poll(&descriptors, 2, stopping ? 0 : timeoutMilliseconds)
         wakePipe.sleeping.store(false, ordering: .sequentiallyConsistent)
         if ready < 0 && errno != EINTR { return MOSQ_ERR_ERRNO.rawValue }
         if descriptors[1].revents != 0 { wakePipe.drain() }
@@ -409,7 +417,17 @@ public final class MosquittoClient: Sendable {
         // Counted before it can be taken, so the count never goes below zero.
         state.withLock { $0.undelivered += 1 }
         if case .terminated = messageSink.yield(message) {
-            state.withLock { $0.undelivered -= 1 }
+            // Nobody will read it any more (the client is stopping), and libmosquitto has acknowledged it.
+            let lost = state.withLock { state in
+                state.undelivered -= 1
+                state.receivedAfterStop += 1
+                return state.receivedAfterStop
+            }
+            if lost == 1 || lost % 1000 == 0 {
+                logger.warning(
+                    "MQTT message received after the reader stopped: not delivered",
+                    metadata: ["mqtt.topic": "\(message.topic)", "mqtt.count": "\(lost)"])
+            }
         }
     }
 
@@ -438,6 +456,8 @@ public final class MosquittoClient: Sendable {
         /// Received messages not yet taken from `messages`.
         var undelivered = 0
         var readingPaused = false
+        /// Messages that arrived after `messages` was finished.
+        var receivedAfterStop = 0
         var nextWaiterID: UInt64 = 0
         var connectWaiters: [UInt64: CheckedContinuation<Result<Void, MQTTError>, Never>] = [:]
         var exitWaiters: [CheckedContinuation<Void, Never>] = []

@@ -17,9 +17,18 @@ final class PseudoTerminal {
         var masterSide: Int32 = -1
         var slaveSide: Int32 = -1
         var name = [CChar](repeating: 0, count: 256)
-        guard openpty(&masterSide, &slaveSide, nil, nil, nil) == 0, ttyname_r(slaveSide, &name, name.count) == 0 else {
+        guard openpty(&masterSide, &slaveSide, nil, nil, nil) == 0 else {
             throw SimulatorError("openpty: \(String(cString: strerror(errno)))")
         }
+        let named = ttyname_r(slaveSide, &name, name.count)  // the error number, not errno
+        guard named == 0 else {
+            _ = close(slaveSide)
+            _ = close(masterSide)
+            throw SimulatorError("ttyname_r: \(String(cString: strerror(named)))")
+        }
+        // Close-on-exec, as the other descriptors the simulator opens.
+        _ = fcntl(masterSide, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(slaveSide, F_SETFD, FD_CLOEXEC)
         master = masterSide
         slave = slaveSide
         slavePath = String(decoding: name.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)

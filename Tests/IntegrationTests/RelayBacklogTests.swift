@@ -6,7 +6,9 @@ import TestSupport
 
 /// What sites publish while the relay is down waits in the relay's broker session, and all of it is stored
 /// when the relay comes back — even a backlog far larger than the relay holds in hand (its MQTT client stops
-/// reading while its store is behind, instead of dropping what it had already acknowledged).
+/// reading while its store is behind, instead of dropping what it had already acknowledged). Alarms in the
+/// backlog make the relay publish alerts and wait for their acknowledgement while its client is paused: the
+/// client keeps reading for them, or the relay would wait forever.
 @Suite("Relay backlog after an outage")
 struct RelayBacklogTests {
     @Test func aBacklogLargerThanTheRelayHoldsIsStoredComplete() async throws {
@@ -44,6 +46,12 @@ struct RelayBacklogTests {
                         }
                         var sample = MQTTRoundTripTests.telemetry(sequenceNumber: UInt64(index))
                         sample.timestamp = start.adding(milliseconds: Int64(index) * 10)
+                        if index % 250 == 0 {
+                            // Raised here, resolved by the next sample: an alert to publish each time.
+                            sample.alarms = AlarmSummary(
+                                activeCount: 1, flags: ["over_temperature"],
+                                details: [AlarmDetail(code: "TEMP_001", severity: .warning, message: "Cell temperature high", data: [:])])
+                        }
                         sample.deviceInfo = DeviceInfo(deviceID: device, siteID: "site_backlog", firmwareVersion: "1.0.0")
                         let payload = Array(try WireCoding.encode(sample))
                         group.addTask {
@@ -63,6 +71,8 @@ struct RelayBacklogTests {
                 }
                 #expect(second.call("GET", "/api/v1/telemetry/\(device)?resolution=raw").json?["data_points"]?.numberValue == Double(perDevice))
             }
+            // The alarms were turned into alerts (the last one, in the final sample, is still active).
+            #expect((second.call("GET", "/api/v1/alerts?device_id=pack_b1").json?["total"]?.numberValue ?? 0) >= 1)
             await second.process.terminate()
         }
     }

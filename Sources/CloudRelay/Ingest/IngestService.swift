@@ -91,8 +91,8 @@ final class IngestService: Service, CommandSender {
             }
             group.addTask { [self] in
                 for await message in client.messages {
-                    // Backpressure: while the store is behind, stop taking messages off the client (whose own
-                    // buffer is bounded and counts what it drops) instead of growing this queue without bound.
+                    // Backpressure: while the store is behind, stop taking messages off the client (which then
+                    // stops reading from the broker) instead of growing this queue without bound.
                     while pending.withLock({ $0.count }) >= Self.maximumPending, !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(5))
                     }

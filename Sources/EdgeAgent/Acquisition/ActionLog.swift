@@ -45,7 +45,7 @@ final class ActionLog: Sendable {
             ])
         guard let path, let data = try? WireCoding.encode(entry) else { return }
         // Append with O_APPEND: whole lines, even if two processes shared the file.
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o640)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else {
             logger.error("Cannot write the action log", metadata: ["path": "\(path)", "error": "\(String(cString: strerror(errno)))"])
             return

@@ -17,7 +17,7 @@ struct SystemdNotifier: Sendable {
     /// Sends `state` (e.g. `READY=1`); returns false if the datagram could not be sent.
     @discardableResult
     func notify(_ state: String) -> Bool {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = sockaddr_un()
