@@ -9,22 +9,32 @@ struct LocalStatusTests {
     /// Clients that reset their connection (a port scanner, a TCP health check) cost the agent nothing: no
     /// SIGPIPE from the answer it writes to them ends it, and the next request is served. The agent runs
     /// without MQTT here, so libmosquitto (which ignores SIGPIPE for its whole process) is not in play.
-    @Test func aResetConnectionDoesNotEndTheAgent() async throws {
-        let simulator = try await SimulatorProcess.start(
-            packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: StoreAndForwardTests.root)
-        let directory = try TemporaryDirectory("agent")
-        defer { directory.remove() }
+    /// An agent configuration for one 280 Ah LFP pack (unit 1 of `simulator`) polled every 100 ms, its status
+    /// on a free port, with `mqtt` as its broker section (none: no MQTT).
+    static func onePackConfiguration(
+        site: String, simulator: SimulatorProcess, in directory: TemporaryDirectory, mqtt: String = ""
+    ) throws -> (config: URL, statusPort: Int) {
         let statusPort = try FreePort.find()
         let config = directory.file("agent.yaml")
         try """
-            site_id: site_reset
+            site_id: \(site)
             status_port: \(statusPort)
+            \(mqtt)
             buses:
               - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) } }
             devices:
               - { device_id: pack_lfp, name: LFP, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
                   specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
             """.write(to: config, atomically: true, encoding: .utf8)
+        return (config, statusPort)
+    }
+
+    @Test func aResetConnectionDoesNotEndTheAgent() async throws {
+        let simulator = try await SimulatorProcess.start(
+            packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: StoreAndForwardTests.root)
+        let directory = try TemporaryDirectory("agent")
+        defer { directory.remove() }
+        let (config, statusPort) = try Self.onePackConfiguration(site: "site_reset", simulator: simulator, in: directory)
         let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
         try await eventually("status served", seconds: 20) { LoopbackHTTP.get(port: statusPort, path: "/status") != nil }
 
@@ -49,18 +59,9 @@ struct LocalStatusTests {
                 packs: ["unit=1,chemistry=LFP,cells=16,capacity=280,soc=60"], packageRoot: StoreAndForwardTests.root)
             let directory = try TemporaryDirectory("agent")
             defer { directory.remove() }
-            let statusPort = try FreePort.find()
-            let config = directory.file("agent.yaml")
-            try """
-                site_id: site_status
-                status_port: \(statusPort)
-                mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-status }
-                buses:
-                  - { id: sim, modbus_tcp: { host: 127.0.0.1, port: \(simulator.port) }, response_timeout_ms: 300 }
-                devices:
-                  - { device_id: pack_lfp, name: LFP, chemistry: LFP, bus: sim, unit_id: 1, profile: sunspec, poll_interval_ms: 100,
-                      specifications: { nominal_capacity: 280, nominal_voltage: 51.2, series_cells: 16, parallel_cells: 1 } }
-                """.write(to: config, atomically: true, encoding: .utf8)
+            let (config, statusPort) = try Self.onePackConfiguration(
+                site: "site_status", simulator: simulator, in: directory,
+                mqtt: "mqtt: { host: 127.0.0.1, port: \(broker.port), client_id: agent-status }")
             let agent = try StoreAndForwardTests.startAgent(config: config, in: directory)
 
             func status() -> JSONValue? {

@@ -80,16 +80,7 @@ struct MQTTRoundTripTests {
             try await subscriber.subscribe(TopicFilter.devices(.telemetry).rawValue)
 
             let count = 2000
-            let topic = MQTTTopic.device(site: Self.site, device: Self.device, .telemetry).path
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for sequence in 1...count {
-                    group.addTask {
-                        try await publisher.publish(
-                            topic, payload: Array(try WireCoding.encode(Self.telemetry(sequenceNumber: UInt64(sequence)))))
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await publishAtOnce(count, from: publisher)
             let sequences = try #require(try await withTimeout(.seconds(20)) { await sequenceNumbers(subscriber, count: count) })
             #expect(Set(sequences) == Set(1...count))
             await publisher.stop()
@@ -115,16 +106,7 @@ struct MQTTRoundTripTests {
 
             // 2,000 messages, all acknowledged by the broker, while the reader takes none.
             let count = 2000
-            let topic = MQTTTopic.device(site: Self.site, device: Self.device, .telemetry).path
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for sequence in 1...count {
-                    group.addTask {
-                        try await publisher.publish(
-                            topic, payload: Array(try WireCoding.encode(Self.telemetry(sequenceNumber: UInt64(sequence)))))
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await publishAtOnce(count, from: publisher)
             try await eventually("reading paused", seconds: 10) { subscriber.isReadingPaused }
             #expect(subscriber.undeliveredMessages >= limit && subscriber.undeliveredMessages <= limit + 5)
 
@@ -177,6 +159,21 @@ struct MQTTRoundTripTests {
             options: MQTTClientOptions(
                 port: broker.port, clientID: clientID, initialReconnectDelay: .milliseconds(20),
                 maximumReconnectDelay: .milliseconds(200)))
+    }
+
+    /// Telemetry with sequence numbers 1...count, all published at once; returns when the broker has
+    /// acknowledged every one.
+    private func publishAtOnce(_ count: Int, from publisher: MosquittoClient) async throws {
+        let topic = MQTTTopic.device(site: Self.site, device: Self.device, .telemetry).path
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sequence in 1...count {
+                group.addTask {
+                    try await publisher.publish(
+                        topic, payload: Array(try WireCoding.encode(Self.telemetry(sequenceNumber: UInt64(sequence)))))
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 
     private func firstMessage(_ client: MosquittoClient) async -> MQTTMessage? {

@@ -58,13 +58,7 @@ struct MQTTTLSTests {
                 brokerPort: broker.port, broker: "mqtts://127.0.0.1:\(broker.port)",
                 arguments: ["--mqtt-ca", pki.file("ca.crt").path, "--mqtt-cert", pki.file("relay.crt").path, "--mqtt-key", pki.file("relay.key").path])
             defer { relay.directory.remove() }
-            let registered = relay.call(
-                "POST", "/api/v1/devices",
-                body: """
-                    {"device_id":"pack_tls","site_id":"site_tls","name":"TLS pack","chemistry":"LFP",
-                     "specifications":{"nominal_capacity":280,"nominal_voltage":51.2,"series_cells":16,"parallel_cells":1}}
-                    """)
-            #expect(registered.code == 201)
+            #expect(relay.register("pack_tls", site: "site_tls") == 201)
             try await eventually("the relay connected with its certificate", seconds: 10) {
                 relay.call("GET", "/api/v1/health").json?["services"]?["mqtt"]?.stringValue == "healthy"
             }

@@ -18,6 +18,17 @@ struct RelayEndToEndTests {
         let key: String
         let directory: TemporaryDirectory
 
+        /// Registers a 280 Ah, 16-cell LFP pack; returns the status code.
+        func register(_ device: String, site: String) -> Int {
+            call(
+                "POST", "/api/v1/devices",
+                body: """
+                    {"device_id":"\(device)","site_id":"\(site)","name":"\(device)","chemistry":"LFP",
+                     "specifications":{"nominal_capacity":280,"nominal_voltage":51.2,"series_cells":16,"parallel_cells":1}}
+                    """
+            ).code
+        }
+
         func call(_ method: String = "GET", _ path: String, body: String? = nil) -> (code: Int, json: JSONValue?) {
             guard let response = LoopbackHTTP.request(
                 port: port, method: method, path: path, headers: ["Authorization": "Bearer \(key)"], body: body)
