@@ -72,12 +72,7 @@ struct MQTTRoundTripTests {
     @Test func concurrentPublishesAllCompleteAndAllArrive() async throws {
         try await MosquittoBroker.withRunning { broker in
             let subscriber = try client(broker, "sub-\(UUID().uuidString.prefix(6))")
-            let publisher = try client(broker, "pub-\(UUID().uuidString.prefix(6))")
-            subscriber.start()
-            publisher.start()
-            try await subscriber.waitUntilConnected()
-            try await publisher.waitUntilConnected()
-            try await subscriber.subscribe(TopicFilter.devices(.telemetry).rawValue)
+            let publisher = try await telemetryPublisher(broker, to: subscriber)
 
             let count = 2000
             try await publishAtOnce(count, from: publisher)
@@ -97,12 +92,7 @@ struct MQTTRoundTripTests {
             let limit = 50
             let subscriber = try MosquittoClient(
                 options: MQTTClientOptions(port: broker.port, clientID: "slow-\(UUID().uuidString.prefix(6))", incomingBufferLimit: limit))
-            let publisher = try client(broker, "pub-\(UUID().uuidString.prefix(6))")
-            subscriber.start()
-            publisher.start()
-            try await subscriber.waitUntilConnected()
-            try await publisher.waitUntilConnected()
-            try await subscriber.subscribe(TopicFilter.devices(.telemetry).rawValue)
+            let publisher = try await telemetryPublisher(broker, to: subscriber)
 
             // 2,000 messages, all acknowledged by the broker, while the reader takes none.
             let count = 2000
@@ -159,6 +149,18 @@ struct MQTTRoundTripTests {
             options: MQTTClientOptions(
                 port: broker.port, clientID: clientID, initialReconnectDelay: .milliseconds(20),
                 maximumReconnectDelay: .milliseconds(200)))
+    }
+
+    /// Starts `subscriber` on every device's telemetry, and a publisher; returns the publisher once both are
+    /// connected and the subscription is in place.
+    private func telemetryPublisher(_ broker: MosquittoBroker, to subscriber: MosquittoClient) async throws -> MosquittoClient {
+        let publisher = try client(broker, "pub-\(UUID().uuidString.prefix(6))")
+        subscriber.start()
+        publisher.start()
+        try await subscriber.waitUntilConnected()
+        try await publisher.waitUntilConnected()
+        try await subscriber.subscribe(TopicFilter.devices(.telemetry).rawValue)
+        return publisher
     }
 
     /// Telemetry with sequence numbers 1...count, all published at once; returns when the broker has
