@@ -1,39 +1,38 @@
 import Dispatch
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
 /// Test code that blocks runs on a thread of its own, not on the cooperative pool the other tests share.
 @Suite("Blocking test work")
 struct BlockingThreadTests {
-    /// As many blocked bodies as the pool has threads, and one more, each on a thread of its own; a task on
-    /// the pool releases them. (On the pool itself they would take every thread, and the release would wait
-    /// for libdispatch's monitor to notice and add one.)
+    /// More bodies than the pool has threads, each blocked until all of them are: they can only all be
+    /// waiting at once on threads of their own (on the pool they would take its every thread and wait for
+    /// libdispatch to add one). No pool thread is blocked by the test itself.
     @Test func blockedBodiesLeaveThePoolFree() async throws {
         let blockers = ProcessInfo.processInfo.activeProcessorCount + 1
+        let arrived = Arrivals()
         let release = DispatchSemaphore(value: 0)
-        let waiting = DispatchSemaphore(value: 0)
-        let released = await withTaskGroup(of: Bool.self) { group in
+        let results = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<blockers {
                 group.addTask {
                     await onBlockingThread {
                         #expect(BlockingThread.isCurrent)
-                        waiting.signal()
+                        let last = arrived.count.withLock { count -> Bool in
+                            count += 1
+                            return count == blockers
+                        }
+                        if last { for _ in 0..<blockers { release.signal() } }
                         return release.wait(timeout: .now() + 10) == .success
                     }
                 }
-            }
-            group.addTask {
-                // Runs on the pool: it can only start once the blockers have left it a thread.
-                for _ in 0..<blockers { _ = waiting.wait(timeout: .now() + 10) }
-                for _ in 0..<blockers { release.signal() }
-                return true
             }
             var results: [Bool] = []
             for await result in group { results.append(result) }
             return results
         }
-        #expect(released == Array(repeating: true, count: blockers + 1))
+        #expect(results == Array(repeating: true, count: blockers))
     }
 
     /// An expectation inside the body reports to the test that runs it (the body keeps its task).
@@ -42,4 +41,9 @@ struct BlockingThreadTests {
             await onBlockingThread { #expect(Bool(false), "recorded from the blocking thread") }
         }
     }
+}
+
+/// How many blocked bodies have arrived (a class, so that the bodies share it).
+private final class Arrivals: Sendable {
+    let count = Mutex(0)
 }

@@ -233,8 +233,16 @@ struct SlcanLinkTests {
             var waiting = pollfd(fd: adapter.master, events: Int16(POLLIN), revents: 0)
             #expect(poll(&waiting, 1, 0) == 0)  // nothing was written
             first.close()
-            let second = try SerialPort(path: adapter.path, baud: 115_200)
-            second.close()
+            // Free again once closed. (A process another test starts at this moment holds a copy of the
+            // descriptor, and so the lock, between its fork and its exec: the reopen waits that out.)
+            let deadline = ContinuousClock.now + .seconds(5)
+            var second: SerialPort?
+            while second == nil, ContinuousClock.now < deadline {
+                second = try? SerialPort(path: adapter.path, baud: 115_200)
+                if second == nil { usleep(10_000) }
+            }
+            #expect(second != nil, "\(adapter.path) stayed locked after its holder closed it")
+            second?.close()
         }
     }
 
